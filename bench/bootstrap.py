@@ -26,8 +26,8 @@ def main(n:int=1000, # bootstrap resamples
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore')
                 bs = bootstrap(y, p, n=n, stratified=stratified)
-            times.append(time.perf_counter()-t0)
-            t0 = time.perf_counter(); score(y, p); t_score = time.perf_counter()-t0
+                times.append(time.perf_counter()-t0)
+                t0 = time.perf_counter(); score(y, p); t_score = time.perf_counter()-t0
         rows.append(dict(items=n_items, classes=n_classes, stratified=stratified, n=n, seconds=min(times),
                          score_s=t_score, kappa=f"{bs.loc['quad_kappa','mean']:.4f}±{bs.loc['quad_kappa','std']:.4f}",
                          mauc=f"{bs.loc['mauc','mean']:.4f}±{bs.loc['mauc','std']:.4f}"))
