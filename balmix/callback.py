@@ -11,26 +11,19 @@ from fastai.torch_core import find_bs
 from fastai.callback.core import Callback
 from fastai.layers import NoneReduce
 from fastai.callback.mixup import reduce_loss
-from .sampling import sampled_dl, dataset_labels
+from .sampling import sampled_dl, dataset_labels, _unwrap_dl
 
 # %% auto #0
 __all__ = ['check_class_labels', 'BalancedMixUp']
 
 # %% ../nbs/01_callback.ipynb #c005
-def _unwrap_dl(dl):
-    "The loader under fastai's `DistributedDL`, with its rank and world size"
-    inner = getattr(dl, 'dl', None)
-    if inner is not None and hasattr(dl, 'world_size'): return inner, dl.rank, dl.world_size
-    return dl, 0, 1
-
-# %% ../nbs/01_callback.ipynb #c006
 def check_class_labels(labels, what='training set'):
     "Raise `ValueError` unless `labels` hold at least two classes"
     present = np.flatnonzero(np.bincount(np.asarray(labels)))
     if len(present)<2:
         raise ValueError(f"Balanced-MixUp needs a {what} with at least two classes, got only class(es) {present.tolist()}")
 
-# %% ../nbs/01_callback.ipynb #c007
+# %% ../nbs/01_callback.ipynb #c006
 class BalancedMixUp(Callback):
     "Balanced-MixUp: mix each training batch with a class-sampled batch, `lam ~ Beta(alpha, 1)` weighting the latter"
     run_valid, order = False, 0
@@ -52,7 +45,8 @@ class BalancedMixUp(Callback):
         if self.sdl is None or self.src is not dl:
             labels = dataset_labels(dl.dataset)
             check_class_labels(labels)
-            sdl = sampled_dl(dl, q=self.q, seed=self.seed, labels=labels, rank=rank, world_size=world_size)
+            sdl = sampled_dl(dl, q=self.q, seed=self.seed, labels=labels, rank=rank, world_size=world_size,
+                             device=self.learn.dl.device)
             sdl.drop_last = sdl.n>=sdl.bs
             self.src, self.sdl, self.it = dl, sdl, None
 

@@ -11,7 +11,8 @@ from fastai.data.transforms import ColReader, Categorize
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['class_probs', 'item_weights', 'progressive_probs', 'dataset_labels', 'SampledDL', 'sampled_dl', 'QSampling']
+__all__ = ['class_probs', 'item_weights', 'progressive_probs', 'dataset_labels', 'broadcast_ints', 'shared_seed', 'SampledDL',
+           'sampled_dl', 'QSampling']
 
 # %% ../nbs/00_sampling.ipynb #c005
 def class_probs(counts, q:float):
@@ -73,7 +74,22 @@ def dataset_labels(ds):
         if ys is None: raise TypeError(f"Cannot read labels of a {type(ds).__name__} without loading it: pass `labels=`")
     return np.array([_one_label(y, i) for i,y in enumerate(ys)], dtype=np.int64)
 
-# %% ../nbs/00_sampling.ipynb #c016
+# %% ../nbs/00_sampling.ipynb #c017
+def broadcast_ints(xs, src:int=0):
+    "The list of ints `xs` of rank `src` on every rank (gloo on CPU or nccl on GPU); `xs` itself when not distributed"
+    dist = torch.distributed
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size()<2: return list(xs)
+    dev = f'cuda:{torch.cuda.current_device()}' if dist.get_backend()=='nccl' else 'cpu'
+    t = torch.tensor(list(xs), dtype=torch.int64, device=dev)
+    dist.broadcast(t, src)
+    return t.cpu().tolist()
+
+def shared_seed(seed:int|None=None):
+    "`seed`, or a random seed drawn on rank 0 and broadcast to all ranks"
+    if seed is not None: return int(seed)
+    return broadcast_ints([int(torch.randint(0, 2**31-1, (1,)))])[0]
+
+# %% ../nbs/00_sampling.ipynb #c019
 def _epoch_seed(seed:int, epoch:int): return (seed*1_000_003 + epoch) % 2**63
 
 @delegates(TfmdDL)
@@ -85,7 +101,7 @@ class SampledDL(TfmdDL):
         self.order = torch.from_numpy(np.argsort(self.labels, kind='stable'))
         self.starts = torch.from_numpy(np.concatenate([[0], np.cumsum(self.counts)[:-1]]))
         self.probs = class_probs(self.counts, 1.) if probs is None else np.asarray(probs, dtype=np.float64)
-        if seed is None: seed = int(torch.randint(0, 2**31-1, (1,)))
+        seed = shared_seed(seed)
         store_attr('seed,epoch,rank,world_size')
         self.n_draw = len(self.labels)
         super().__init__(dataset=dataset, n=-(-self.n_draw//world_size), **kwargs)
@@ -114,14 +130,21 @@ class SampledDL(TfmdDL):
                                 rank=self.rank, world_size=self.world_size), kwargs)
         return super().new(dataset, cls, **kwargs)
 
-# %% ../nbs/00_sampling.ipynb #c018
+# %% ../nbs/00_sampling.ipynb #c021
 def sampled_dl(dl:TfmdDL, q:float=0., seed:int|None=None, labels=None, **kwargs):
     "A `SampledDL` over `dl`'s dataset and transforms drawing class `j` with probability `class_probs(counts, q)[j]`"
     labels = dataset_labels(dl.dataset) if labels is None else np.asarray(labels)
     probs = class_probs(np.bincount(labels), q)
     return dl.new(cls=SampledDL, labels=labels, probs=probs, seed=seed, shuffle=True, **kwargs)
 
-# %% ../nbs/00_sampling.ipynb #c026
+# %% ../nbs/00_sampling.ipynb #c029
+def _unwrap_dl(dl):
+    "The loader under fastai's `DistributedDL`, with its rank and world size"
+    inner = getattr(dl, 'dl', None)
+    if inner is not None and hasattr(dl, 'world_size'): return inner, dl.rank, dl.world_size
+    return dl, 0, 1
+
+# %% ../nbs/00_sampling.ipynb #c031
 class QSampling(Callback):
     "Train on a `sampled_dl(dls.train, q)`; `q='prog'` for progressive sampling"
     order = 5
@@ -136,6 +159,7 @@ class QSampling(Callback):
         dl = self.learn.dl
         if self.sdl is None or self.src is not dl:
             q = 1. if self.q=='prog' else self.q
-            self.src, self.sdl = dl, sampled_dl(dl, q=q, seed=self.seed)
+            inner, rank, world_size = _unwrap_dl(dl)
+            self.src, self.sdl = dl, sampled_dl(inner, q=q, seed=self.seed, rank=rank, world_size=world_size, device=dl.device)
         if self.q=='prog': self.sdl.probs = progressive_probs(self.sdl.counts, self.epoch, self.n_epoch)
         self.learn.dl = self.sdl
