@@ -165,10 +165,12 @@ def bootstrap(y_true, probs, metrics=None, n:int=1000, stratified:bool=True, see
     return bootstrap_samples(y_true, probs, metrics, n, stratified, seed).agg(['mean', 'std']).T
 
 # %% ../nbs/03_metrics.ipynb #c029
+def _one_score(y_true, probs, metric): return score(y_true, probs, metric)[metric]
+
 def _accum(name):
     "A fastai `AccumMetric` computing metric `name` from the softmax of the model's output"
-    return AccumMetric(lambda targs,probs: score(targs, probs, name)[name], dim_argmax=-1, activation=ActivationType.Softmax,
-                       flatten=False, to_np=True, invert_arg=True, name=name)
+    return AccumMetric(_one_score, dim_argmax=-1, activation=ActivationType.Softmax, flatten=False, to_np=True,
+                       invert_arg=True, name=name, metric=name)
 
 def quad_kappa():   "Quadratic-weighted Cohen kappa as a fastai metric"; return _accum('quad_kappa')
 def mcc():          "Matthews correlation coefficient as a fastai metric"; return _accum('mcc')
