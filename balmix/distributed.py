@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from contextlib import contextmanager
 from fastcore.all import *
-from fastai.torch_core import rank_distrib, num_distrib, distrib_barrier, nested_reorder, tensor
+from fastai.torch_core import rank_distrib, num_distrib, distrib_barrier, find_bs, apply
 from fastai.callback.progress import ProgressCallback
 from fastai.distributed import DistributedDL, DistributedTrainer, teardown_distrib
 from .sampling import SampledDL, broadcast_ints, shared_seed, _unwrap_dl
@@ -34,13 +34,42 @@ def init_distrib(**kwargs):
     return st.process_index, st.num_processes
 
 # %% ../nbs/08_distributed.ipynb #c009
+def _round_robin(n:int, bs:int, world_size:int):
+    "Items in complete rounds of `world_size` batches of `bs`, and items per rank in the last, partial round"
+    full = n//(bs*world_size)*bs*world_size
+    return full, -(-(n-full)//world_size)
+
 class DistribDL(DistributedDL):
-    "fastai's `DistributedDL` for any backend, broadcasting nothing when every rank knows the order"
+    "fastai's `DistributedDL` for any backend, dealing batches round-robin so gathered batches are in order"
     def _broadcast(self, t, rank):
         if isinstance(self.dl, SampledDL) or not getattr(self.dl, 'shuffle', True): return t
         return broadcast_ints(t, rank)
 
-# %% ../nbs/08_distributed.ipynb #c013
+    def __len__(self):
+        full, k = _round_robin(self.dl.n, self.bs, self.world_size)
+        return full//(self.bs*self.world_size) + int(k>0 and (k==self.bs or not self.drop_last))
+
+    def get_idxs(self):
+        "This rank's batches: global batch `j` of each round goes to rank `j`; the last round split evenly, padded by wrapping"
+        idxs = self._broadcast(list(self.dl.get_idxs()), 0)
+        self.n, bs, ws, r = len(idxs), self.bs, self.world_size, self.rank
+        full, k = _round_robin(self.n, bs, ws)
+        self.n_padded = full + k*ws
+        idxs = (idxs*(self.n_padded//max(self.n, 1) + 1))[:self.n_padded]
+        return [i for b in range(0, full, bs*ws) for i in idxs[b+r*bs:b+(r+1)*bs]] + idxs[full+r*k:full+(r+1)*k]
+
+    def after_batch(self, b):
+        self.cur_bs = find_bs(b)
+        return super().after_batch(b)
+
+    def to_detach(self, b, cpu=True, gather=True):
+        "Detach `b`, gathered from all ranks with the padding dropped when `gather`"
+        b = self._to_detach(b, cpu, gather)
+        if not (gather and self.world_size>1 and hasattr(self, 'cur_bs')): return b
+        n_real = self.n - (self.i-self.cur_bs)*self.world_size
+        return apply(lambda t: t[:n_real] if t.ndim>0 and n_real<len(t) else t, b)
+
+# %% ../nbs/08_distributed.ipynb #c015
 class DistribTrainer(DistributedTrainer):
     "fastai's `DistributedTrainer` with `DistribDL` loaders, on GPUs (nccl) or CPU processes (gloo)"
     def __init__(self, sync_bn:bool|None=None, **kwargs):
@@ -51,7 +80,7 @@ class DistribTrainer(DistributedTrainer):
         if isinstance(dl, DistributedDL) or (isinstance(dl, SampledDL) and dl.world_size>1): return dl
         return DistribDL(dl, device=self.learn.model.device)
 
-# %% ../nbs/08_distributed.ipynb #c014
+# %% ../nbs/08_distributed.ipynb #c016
 @contextmanager
 def ddp_ctx(learn, sync_bn:bool|None=None, **kwargs):
     "Train `learn` with DDP when launched by `torchrun`/`accelerate launch` with `WORLD_SIZE>1`; a no-op otherwise"
@@ -68,22 +97,11 @@ def ddp_ctx(learn, sync_bn:bool|None=None, **kwargs):
         learn.remove_cb(cb)
         learn.add_cbs(bars)
 
-# %% ../nbs/08_distributed.ipynb #c018
-def _gathered_order(n:int, bs:int, world_size:int):
-    "Positions of `n` items in the order a `DistributedDL` gathers them, padding dropped"
-    per = -(-n//world_size)
-    shares = [range(r*per, (r+1)*per) for r in range(world_size)]
-    return [i for b in range(0, per, bs) for s in shares for i in s[b:b+bs] if i<n]
+# %% ../nbs/08_distributed.ipynb #c020
+def _ddp_active(learn): return any(isinstance(o, DistributedTrainer) for o in learn.cbs)
 
-def _ddp_active(learn):
-    return is_distributed() and any(isinstance(o, DistributedTrainer) for o in learn.cbs)
-
-# %% ../nbs/08_distributed.ipynb #c019
 def gather_preds(learn, ds_idx:int=1, dl=None, **kwargs):
-    "`learn.get_preds` over the whole of `dl` (default `learn.dls[ds_idx]`) in dataset order, on every rank under DDP"
-    if dl is None: dl = _unwrap_dl(learn.dls[ds_idx])[0]
-    dl = dl.new(shuffle=False, drop_last=False)
-    if not _ddp_active(learn): return learn.get_preds(dl=dl, **kwargs)
-    kwargs.pop('reorder', None)
-    res = learn.get_preds(dl=dl, reorder=False, **kwargs)
-    return nested_reorder(res, tensor(_gathered_order(dl.n, dl.bs, num_distrib())).argsort())
+    "`learn.get_preds` over all of `dl` (default `learn.dls[ds_idx]`), in dataset order on every rank, under DDP too"
+    if dl is None: dl = _unwrap_dl(learn.dls[ds_idx])[0].new(shuffle=False, drop_last=False)
+    if not is_distributed() or _ddp_active(learn): return learn.get_preds(dl=dl, **kwargs)
+    with ddp_ctx(learn): return learn.get_preds(dl=dl, **kwargs)

@@ -6,6 +6,7 @@ from torch import nn
 from fastai.vision.all import *
 from balmix.sampling import sampled_dl, QSampling
 from balmix.callback import BalancedMixUp
+from balmix.tta import flip_tta
 from balmix.distributed import init_distrib, ddp_ctx, gather_preds, is_main, DistribDL
 
 TRAIN_COUNTS, N_VALID, SEED = (200, 30, 10), 61, 1
@@ -47,15 +48,17 @@ def main(out):
     res['plain'] = DistribDL(dls.train.new(shuffle=True)).get_idxs()
 
     set_seed(rank)
-    learn = Learner(dls, tiny_cnn(), metrics=metrics(), cbs=[BalancedMixUp(0.2), Spy()])
+    learn = Learner(dls, tiny_cnn(), metrics=metrics(), path=out, cbs=[BalancedMixUp(0.2), Spy()])
     with ddp_ctx(learn):
-        with learn.no_bar(): learn.fit(1, 0.05)
+        with learn.no_bar(): learn.fit(1, 0.05, cbs=SaveModelCallback(monitor='matthews_corrcoef', fname='best'))
         res['bmu'] = dict(ys=torch.cat(learn.spy.ys), ycs=torch.cat(learn.spy.ycs), seed=learn.balanced_mix_up.sdl.seed,
                           n_iter=len(learn.spy.ys), recorder=learn.recorder.values[-1])
         res['valid'] = learn.validate()
         res['valid60'] = learn.validate(dl=dls.valid.new(n=60))
-        res['preds'] = gather_preds(learn)
+        res['get_preds'] = learn.get_preds(with_loss=True)
+        res['tta'] = flip_tta(learn)
         if is_main(): torch.save(learn.model.state_dict(), Path(out)/'weights.pth')
+    res['preds'] = gather_preds(learn)
     learn = Learner(dls, tiny_cnn(), cbs=[QSampling(q=0), Spy()])
     with ddp_ctx(learn), learn.no_bar(), learn.no_logging(): learn.fit(1, 0.05)
     res['qs'] = dict(ys=torch.cat(learn.spy.ys), dl_types=learn.spy.dl_types)

@@ -10,6 +10,7 @@ from ddp_worker import synth_dls, tiny_cnn, metrics, TRAIN_COUNTS, SEED
 from fastai.learner import Learner
 from balmix.sampling import sampled_dl
 from balmix.distributed import gather_preds
+from balmix.tta import flip_tta
 
 WS = 2
 LABELS = np.repeat(np.arange(3), TRAIN_COUNTS)
@@ -91,7 +92,12 @@ def test_gathered_validation_equals_single_process(ranks):
     with learn.no_bar(), learn.no_logging():
         v61, v60 = learn.validate(), learn.validate(dl=learn.dls.valid.new(n=60))
         p, t = learn.get_preds()
+    tta = flip_tta(learn)
+    with learn.no_bar(): pl = learn.get_preds(with_loss=True)
     for o in res:
+        # get_preds and flip_tta under ddp_ctx gather all 61 items, in dataset order, on every rank
+        for a, b in zip(o['get_preds'], pl): torch.testing.assert_close(a, b)
+        for a, b in zip(o['tta'], tta): torch.testing.assert_close(a, b)
         # MCC and macro-F1 (AccumMetric) are gathered exactly over the 61 items; the loss and accuracy average
         # per-batch means, exact when the set splits evenly (60 items)
         np.testing.assert_allclose(o['valid'][2:], v61[2:], rtol=1e-6)
@@ -100,3 +106,4 @@ def test_gathered_validation_equals_single_process(ranks):
         torch.testing.assert_close(o['preds'][0], p)
         assert (o['preds'][1]==t).all()
     np.testing.assert_allclose(gather_preds(learn)[0], p)
+    assert (out/'models'/'best.pth').exists()  # SaveModelCallback: saved by rank 0, loaded by both at the end
