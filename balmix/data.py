@@ -41,6 +41,8 @@ def table_counts(df:pd.DataFrame) -> pd.DataFrame:
     return pd.crosstab(df['label'], df[by]).reindex(table_vocab(df), fill_value=0)
 
 # %% ../nbs/04_data.ipynb #c006
+def _py(o): return o.item() if isinstance(o, np.generic) else o
+
 def _first(xs, n=10): return ', '.join(str(o) for o in list(xs)[:n]) + (', ...' if len(xs)>n else '')
 
 def _make_table(image, label, vocab, split=None, fold=None, **attrs) -> pd.DataFrame:
@@ -82,11 +84,11 @@ def check_table(df:pd.DataFrame, files:bool=True):
     _bad_labels(df, vocab)
     if 'split' in df.columns:
         bad = ~df['split'].isin(SPLITS)
-        if bad.any(): raise ValueError(f"Split {df['split'][bad].iloc[0]!r} (image {df['image'][bad].iloc[0]}) is not one of {SPLITS}")
+        if bad.any(): raise ValueError(f"Split {_py(df['split'][bad].iloc[0])!r} (image {df['image'][bad].iloc[0]}) is not one of {SPLITS}")
     if 'npz' in df.attrs:
         n = len(npz_images(df))
         bad = (df['image']<0) | (df['image']>=n)
-        if bad.any(): raise ValueError(f"Image index {df['image'][bad].iloc[0]} is outside the {n} images of {df.attrs['npz']}")
+        if bad.any(): raise ValueError(f"Image index {_py(df['image'][bad].iloc[0])} is outside the {n} images of {df.attrs['npz']}")
     elif files: check_images_exist(df)
     return df
 
@@ -139,7 +141,7 @@ def _grades(vals, ids, fn, col):
     bad = ~np.isin(v, DR_GRADES)
     if bad.any():
         i = np.flatnonzero(bad)
-        raise ValueError(f"{bad.sum()} values of column {col!r} in {fn} are not a DR grade 0..4, e.g. {vals[i[0]]!r} for image {ids[i[0]]!r} (line {i[0]+2})")
+        raise ValueError(f"{bad.sum()} values of column {col!r} in {fn} are not a DR grade 0..4, e.g. {_py(vals[i[0]])!r} for image {ids[i[0]]!r} (line {i[0]+2})")
     return v.astype(np.int64)
 
 def _no_dups(ids, fn):
@@ -286,6 +288,7 @@ def fake_eyepacs(path, n:int=100, n_test:int=0, size:int=16, seed:int=0, freqs=E
 def _dr_rows(csv, folder, ext, cols=('image','level')):
     "Image paths and grades of an EyePACS CSV"
     df = read_csv_cols(csv, cols)
+    if not len(df): raise ValueError(f"The dataset is empty: {csv} has no rows")
     ids = df['image'].astype(str).tolist()
     _no_dups(ids, csv)
     return df, [str(Path(folder)/f'{i}{ext}') for i in ids], _grades(df['level'].to_numpy(), ids, csv, 'level')
@@ -350,12 +353,13 @@ def messidor2_table(path, csv=None, images=None) -> pd.DataFrame:
     path = Path(path).absolute()
     if csv is None: csv = _messidor_csv(path)
     df = read_csv_cols(csv, MESSIDOR_COLS)
+    if not len(df): raise ValueError(f"The dataset is empty: {csv} has no rows")
     ids = df['image_id'].astype(str).tolist()
     _no_dups(ids, csv)
     grad = pd.to_numeric(df['adjudicated_gradable'], errors='coerce')
     if not grad.isin([0,1]).all():
         i = int(np.flatnonzero(~grad.isin([0,1]))[0])
-        raise ValueError(f"adjudicated_gradable of image {ids[i]!r} in {csv} is {df['adjudicated_gradable'][i]!r}: expected 0 or 1")
+        raise ValueError(f"adjudicated_gradable of image {ids[i]!r} in {csv} is {_py(df['adjudicated_gradable'][i])!r}: expected 0 or 1")
     n_ung = int((grad==0).sum())
     if n_ung: warnings.warn(f"Messidor-2: left out {n_ung} ungradable images of {len(df)} (adjudicated_gradable == 0)")
     df = df[grad==1].reset_index(drop=True)
@@ -429,6 +433,7 @@ def hyper_kvasir_table(path, n_folds:int=5, seed:int=0, csv=None) -> pd.DataFram
     csv = Path(csv) if csv else root/'image-labels.csv'
     if not csv.exists(): raise FileNotFoundError(f"Hyper-Kvasir's label file {csv} does not exist (expected the official image-labels.csv)")
     df = read_csv_cols(csv, ('Video file', 'Finding'))
+    if not len(df): raise ValueError(f"The dataset is empty: {csv} has no rows")
     ids = df['Video file'].astype(str).str.strip().tolist()
     _no_dups(ids, csv)
     files = _kvasir_files(root)
@@ -596,10 +601,10 @@ def _train_valid(df, split, fold):
     "Boolean masks of the training and validation rows"
     if fold is not None:
         if 'fold' not in df.columns: raise ValueError(f"fold={fold} was given but the table has no 'fold' column (it has {list(df.columns)})")
-        ks = sorted(df['fold'].unique())
+        ks = sorted(df['fold'].unique().tolist())
         if fold not in ks: raise ValueError(f"fold={fold} is not one of the table's folds {ks}")
         return (df['fold']!=fold).to_numpy(), (df['fold']==fold).to_numpy()
-    if 'split' not in df.columns: raise ValueError(f"The table has folds {sorted(df['fold'].unique())}: pass fold=k")
+    if 'split' not in df.columns: raise ValueError(f"The table has folds {sorted(df['fold'].unique().tolist())}: pass fold=k")
     return (df['split']=='train').to_numpy(), (df['split']==split).to_numpy()
 
 def _check_train_classes(df, vocab, what):
