@@ -11,6 +11,7 @@ from fastcore.script import call_parse, Param, store_true
 from .learner import METHODS, TASKS, ARCHS, PretrainedUnavailable, check_choice
 from .train import train, load_table
 from .data import messidor2_table
+from .distributed import is_main
 from .experiments import grid_cells, run_grid, write_results, PAPER_METHODS, PAPER_ALPHAS
 
 # %% auto #0
@@ -67,6 +68,7 @@ def balmix_train(
     messidor:Param("Messidor-2 folder: external test, scored with no retraining", str)=None,
     num_workers:Param("DataLoader worker processes", int)=0,
     n_boot:Param("Bootstrap resamples of the test predictions", int)=1000,
+    distributed:Param("Train with DDP under torchrun / accelerate launch (one process per GPU)", store_true)=False,
 ):
     "Train one model with one method and print its test metrics"
     try:
@@ -76,8 +78,9 @@ def balmix_train(
         table = load_table(task, data, folder, seed=seed, n_folds=n_folds if n_folds or fold is None else 5)
         ext = messidor2_table(messidor) if messidor else None
         res = train(table, method=method, arch=arch, alpha=alpha, task=task, fold=fold, seed=seed, out=out, lr=lr,
-                    pretrained=pretrained, num_workers=num_workers, external=ext, n_boot=n_boot, **kw)
+                    pretrained=pretrained, num_workers=num_workers, external=ext, n_boot=n_boot, distributed=distributed, **kw)
     except (ValueError, FileNotFoundError, PretrainedUnavailable) as e: _fail('balmix_train', e)
+    if not is_main(): return
     print_scores(res, task)
     print(f"\nResults in {out}/ (metrics.json, preds.csv, history.csv, confusion.png, per_class_recall.png, best.pth)")
 

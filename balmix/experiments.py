@@ -38,7 +38,7 @@ def cell_done(out, cell): return (Path(out)/cell['name']/'metrics.json').exists(
 def run_grid(table, cells, out, **kwargs):
     "Train every cell of `cells` not yet complete in `out`; returns the number run and skipped"
     todo = [c for c in cells if not cell_done(out, c)]
-    for c in progress_bar(todo, comment='grid'):
+    for c in progress_bar(todo):
         train(table, method=c['method'], arch=c['arch'], alpha=c['alpha'], fold=c['fold'], seed=c['seed'],
               out=Path(out)/c['name'], show_bar=False, **kwargs)
     return dict(run=len(todo), skipped=len(cells)-len(todo))

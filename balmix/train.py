@@ -16,6 +16,7 @@ from .learner import make_learner, TASKS, check_choice
 from .metrics import score, bootstrap
 from .tta import flip_tta
 from .sampling import dataset_labels
+from .distributed import ddp_ctx, init_distrib, is_main
 
 # %% auto #0
 __all__ = ['atomic_write', 'write_json', 'write_csv', 'load_table', 'evaluate', 'plot_confusion', 'plot_recall', 'train']
@@ -95,31 +96,34 @@ def _test_part(table, fold):
 # %% ../nbs/06_train.ipynb #c016
 def train(table, method:str='bmu', arch:str='mobilenetv2_100', epochs:int=10, size:int=512, bs:int=8, lr:float=0.01,
           alpha:float|None=None, task:str='dr', fold:int|None=None, seed:int=0, out='runs/run', pretrained:bool=False,
-          num_workers:int|None=None, external=None, n_boot:int=1000, show_bar:bool=True, cbs=None):
+          num_workers:int|None=None, external=None, n_boot:int=1000, show_bar:bool=True, cbs=None, distributed:bool=False):
     "Train `method` on `table`, keep the best epoch, score flip-TTA test predictions and write the results into `out`"
     t0, out = time.time(), Path(out)
     check_choice(task, TASKS, 'task')
     if fold is None and 'fold' in table and 'split' not in table: fold = 0
+    if distributed: init_distrib()
     set_seed(seed, reproducible=True)
     dls = table_dls(table, size=size, bs=bs, split='valid', fold=fold, num_workers=num_workers, seed=seed)
     learn = make_learner(dls, arch, method, alpha, pretrained, task, lr, seed=seed, path=out, model_dir='.', cbs=cbs)
-    with (contextlib.nullcontext() if show_bar else learn.no_bar()): learn.fit_one_cycle(epochs, lr)
-    t_fit, hist = time.time(), _history(learn)
     vocab, part = table_vocab(table), _test_part(table, fold)
+    with (ddp_ctx(learn) if distributed else contextlib.nullcontext()):
+        with (contextlib.nullcontext() if show_bar else learn.no_bar()): learn.fit_one_cycle(epochs, lr)
+        t_fit, hist = time.time(), _history(learn)
+        test, preds = _predict(learn, dls, table, part[0], vocab, task, n_boot, seed)
+        if external is not None: ext, ext_preds = _predict(learn, dls, external, dict(split='test'), vocab, task, n_boot, seed)
     res = dict(config=dict(method=method, arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold,
                            alpha=getattr(getattr(learn, 'balanced_mix_up', None), 'alpha', alpha), pretrained=pretrained,
                            n_boot=n_boot, train_counts=np.bincount(dataset_labels(dls.train.dataset), minlength=len(vocab))),
                seed=seed, vocab=[str(v) for v in vocab], best_epoch=int(hist[learn.save_model.monitor].idxmax()),
                monitor=learn.save_model.monitor)
-    res['test'], preds = _predict(learn, dls, table, part[0], vocab, task, n_boot, seed)
-    res['test']['part'] = part[1]
-    if external is not None:
-        res['external'], ext_preds = _predict(learn, dls, external, dict(split='test'), vocab, task, n_boot, seed)
-        write_csv(out/'external_preds.csv', ext_preds)
+    res['test'] = dict(test, part=part[1])
+    if external is not None: res['external'] = ext
+    res['timings'] = dict(fit_s=t_fit-t0, predict_s=time.time()-t_fit, total_s=time.time()-t0)
+    if not is_main(): return res
+    if external is not None: write_csv(out/'external_preds.csv', ext_preds)
     write_csv(out/'history.csv', hist); write_csv(out/'preds.csv', preds)
     y, pr = preds.label.map({v:i for i,v in enumerate(vocab)}).to_numpy(), preds.pred.map({v:i for i,v in enumerate(vocab)}).to_numpy()
     plot_confusion(y, pr, vocab, out/'confusion.png'); plot_recall(y, pr, vocab, out/'per_class_recall.png')
-    res['timings'] = dict(fit_s=t_fit-t0, predict_s=time.time()-t_fit, total_s=time.time()-t0)
     write_json(out/'metrics.json', res)
     return res
 
