@@ -272,10 +272,10 @@ def npz_images(df:pd.DataFrame) -> np.ndarray:
 
 # %% ../nbs/04_data.ipynb #c028
 def fake_eyepacs(path, n:int=100, n_test:int=0, size:int=16, seed:int=0, freqs=EYEPACS_FREQS) -> Path:
-    "Write a tiny EyePACS (Kaggle layout) with `n` train and `n_test` test images to `path`"
+    "Write a tiny EyePACS (Kaggle layout) with `n` train and `n_test` test images (grades in `freqs`, 3 at least) to `path`"
     path, rng = Path(path), np.random.default_rng(seed)
     def write(folder, csv, k, extra):
-        g = rng.permutation(np.repeat(np.arange(5), class_sizes(k, freqs)))
+        g = rng.permutation(np.repeat(np.arange(5), class_sizes(k, freqs, min_size=3)))
         ids = [f'{10+i//2}_{"left" if i%2==0 else "right"}' for i in range(k)]
         for i,gi in zip(ids, g): _save(draw_fundus(gi, size, rng), path/folder/f'{i}.jpeg')
         pd.DataFrame(dict(image=ids, level=g, **extra(k))).to_csv(path/csv, index=False)
