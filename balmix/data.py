@@ -415,7 +415,7 @@ def _kvasir_files(root):
     return dict(zip(stems, files))
 
 def _kvasir_disagree(df, files, csv):
-    "Raise a `ValueError` naming the files on which `image-labels.csv` and the tree disagree"
+    "Sentences naming the files on which `image-labels.csv` and the tree disagree"
     ids = df['Video file'].astype(str).str.strip()
     listed, msgs = set(ids), []
     miss = [i for i in ids if i not in files]
@@ -424,10 +424,10 @@ def _kvasir_disagree(df, files, csv):
     if miss: msgs.append(f"{len(miss)} images listed in {csv} have no file: {_first(miss)}")
     if extra: msgs.append(f"{len(extra)} image files are not listed in {csv}: {_first(extra)}")
     if moved: msgs.append(f"{len(moved)} image files are in another finding's folder than {csv} says: {_first(moved)}")
-    if msgs: raise ValueError("Hyper-Kvasir's CSV and image tree disagree. " + '; '.join(msgs))
+    return msgs
 
-def hyper_kvasir_table(path, n_folds:int=5, seed:int=0, csv=None) -> pd.DataFrame:
-    "Table of Hyper-Kvasir's labelled images, 23 findings, with a seeded stratified `fold` column"
+def hyper_kvasir_table(path, n_folds:int=5, seed:int=0, csv=None, strict:bool=True) -> pd.DataFrame:
+    "Table of Hyper-Kvasir's labelled images, 23 findings (labels from the CSV), with a seeded stratified `fold` column"
     path = Path(path).absolute()
     root = path/'labeled-images' if (path/'labeled-images').is_dir() else path
     csv = Path(csv) if csv else root/'image-labels.csv'
@@ -437,9 +437,13 @@ def hyper_kvasir_table(path, n_folds:int=5, seed:int=0, csv=None) -> pd.DataFram
     ids = df['Video file'].astype(str).str.strip().tolist()
     _no_dups(ids, csv)
     files = _kvasir_files(root)
-    _kvasir_disagree(df, files, csv)
-    labels = df['Finding'].astype(str).str.strip().tolist()
-    t = _make_table([str(files[i]) for i in ids], labels, sorted(set(labels)), fold=stratified_folds(labels, n_folds, seed))
+    msgs = _kvasir_disagree(df, files, csv)
+    if msgs and strict: raise ValueError("Hyper-Kvasir's CSV and image tree disagree. " + '; '.join(msgs))
+    if msgs: warnings.warn("Hyper-Kvasir's CSV and image tree disagree (strict=False: listed images without a file are left out, unlisted files ignored). " + '; '.join(msgs))
+    keep = np.array([i in files for i in ids], dtype=bool)
+    labels = df['Finding'].astype(str).str.strip()[keep].tolist()
+    t = _make_table([str(files[i]) for i,k in zip(ids, keep) if k], labels, sorted(set(labels)),
+                    fold=stratified_folds(labels, n_folds, seed), n_left_out=int((~keep).sum()))
     return check_table(t)
 
 # %% ../nbs/04_data.ipynb #c040

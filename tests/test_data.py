@@ -269,3 +269,10 @@ def test_retinamnist():
     dls = table_dls(t, size=28, bs=64, num_workers=0)
     assert (dataset_labels(dls.train.dataset)==t.label[t.split=='train'].to_numpy()).all()
     assert dls.one_batch()[0].shape==(64, 3, 28, 28)
+
+def test_kvasir_not_strict(kv):
+    fs = sorted((kv/'labeled-images').rglob('*.jpg'))
+    fs[0].unlink()
+    with pytest.warns(UserWarning, match=r"disagree \(strict=False.*1 images listed in .*have no file"):
+        t = hyper_kvasir_table(kv, n_folds=3, strict=False)
+    assert len(t)==11 and t.attrs['n_left_out']==1
