@@ -4,11 +4,12 @@
 
 # %% ../nbs/09_cli.ipynb #c002
 from __future__ import annotations
-import sys
+import sys, warnings
+warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 from pathlib import Path
 import numpy as np
 from fastcore.script import call_parse, Param, store_true
-from .learner import METHODS, TASKS, ARCHS, PretrainedUnavailable, check_choice
+from .learner import METHODS, TASKS, ARCHS, PretrainedUnavailable, check_choice, check_arch
 from .train import train, load_table
 from .data import messidor2_table
 from .distributed import is_main
@@ -72,7 +73,7 @@ def balmix_train(
 ):
     "Train one model with one method and print its test metrics"
     try:
-        check_choice(method, METHODS, 'method'); check_choice(task, TASKS, 'task')
+        check_choice(method, METHODS, 'method'); check_choice(task, TASKS, 'task'); check_arch(arch)
         _check_path(data, 'Data path'); _check_path(messidor, 'Messidor-2 folder')
         kw = _defaults(data, size=size, bs=bs, epochs=epochs)
         table = load_table(task, data, folder, seed=seed, n_folds=n_folds if n_folds or fold is None else 5)
@@ -114,6 +115,7 @@ def balmix_compare(
             methods, alphas, seeds, n_boot = QUICK['methods'], QUICK['alphas'], QUICK['seeds'], QUICK['n_boot']
             epochs, size, bs = (QUICK[k] if v is None else v for k,v in dict(epochs=epochs, size=size, bs=bs).items())
         check_choice(task, TASKS, 'task'); _check_path(data, 'Data path'); _check_path(messidor, 'Messidor-2 folder')
+        for a in _csv(archs): check_arch(a)
         if folds is None and task=='kvasir': folds = 5
         kw = _defaults(data, size=size, bs=bs, epochs=epochs)
         table = load_table(task, data, folder, n_folds=folds or None, synth_n=QUICK['synth_n'] if quick else 1000,

@@ -20,8 +20,8 @@ from .losses import CBLoss, FocalLossFlat
 from .metrics import get_metrics
 
 # %% auto #0
-__all__ = ['ARCHS', 'METHODS', 'TASKS', 'DEFAULT_ALPHA', 'check_choice', 'PretrainedUnavailable', 'timm_model', 'method_loss',
-           'method_cbs', 'make_learner']
+__all__ = ['ARCHS', 'METHODS', 'TASKS', 'DEFAULT_ALPHA', 'check_choice', 'PretrainedUnavailable', 'check_arch', 'timm_model',
+           'method_loss', 'method_cbs', 'make_learner']
 
 # %% ../nbs/05_learner.ipynb #c005
 ARCHS = ('mobilenetv2_100', 'resnext50_32x4d', 'resnetv2_50x1_bit')
@@ -55,9 +55,14 @@ def _weights_cached(tag:str):
     return any(isinstance(try_to_load_from_cache(tag, f), str) for f in ('model.safetensors', 'pytorch_model.bin'))
 
 # %% ../nbs/05_learner.ipynb #c009
+def check_arch(arch:str):
+    "Raise `ValueError` unless `arch` names a timm model"
+    if not timm.is_model(arch): raise ValueError(f"Unknown arch {arch!r}: expected a timm model name such as {', '.join(ARCHS)}")
+    return arch
+
 def timm_model(arch:str, n_out:int, pretrained:bool=False, **kwargs):
     "The timm model `arch` with a fresh head of `n_out` outputs"
-    if not timm.is_model(arch): raise ValueError(f"Unknown arch {arch!r}: expected a timm model name such as {', '.join(ARCHS)}")
+    check_arch(arch)
     if pretrained:
         tag = _weights_tag(arch)
         if not _weights_cached(tag) and not _hub_reachable():
