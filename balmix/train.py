@@ -106,8 +106,8 @@ def train(table, method:str='bmu', arch:str='mobilenetv2_100', epochs:int=10, si
     dls = table_dls(table, size=size, bs=bs, split='valid', fold=fold, num_workers=num_workers, seed=seed)
     learn = make_learner(dls, arch, method, alpha, pretrained, task, lr, seed=seed, path=out, model_dir='.', cbs=cbs)
     vocab, part = table_vocab(table), _test_part(table, fold)
-    with (ddp_ctx(learn) if distributed else contextlib.nullcontext()):
-        with (contextlib.nullcontext() if show_bar else learn.no_bar()): learn.fit_one_cycle(epochs, lr)
+    with (ddp_ctx(learn) if distributed else contextlib.nullcontext()), (contextlib.nullcontext() if show_bar else learn.no_bar()):
+        learn.fit_one_cycle(epochs, lr)
         t_fit, hist = time.time(), _history(learn)
         test, preds = _predict(learn, dls, table, part[0], vocab, task, n_boot, seed)
         if external is not None: ext, ext_preds = _predict(learn, dls, external, dict(split='test'), vocab, task, n_boot, seed)
