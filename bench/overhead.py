@@ -1,0 +1,252 @@
+"""Overhead of Balanced-MixUp against plain training and fastai's MixUp (issue 2, section 5).
+
+Trains timm `mobilenetv2_100` (pretrained=False) on RetinaMNIST's train split resized to 64x64 with batch size 32,
+once per configuration (plain, fastai `MixUp(0.4)`, balmix `BalancedMixUp(0.2)`) and per `num_workers`, each run in
+its own fresh subprocess so that its peak resident memory is its own; then times `sampled_dl` and one epoch of
+`get_idxs()` for 1,000,000 labels.
+
+    python bench/overhead.py                  # full run: workers 0 and 2, 3 timed epochs (--reps N to repeat, interleaved)
+    python bench/overhead.py --quick          # smoke run: workers 0, 1 timed epoch, 1 repeat
+"""
+from __future__ import annotations
+import argparse, json, os, resource, signal, statistics, subprocess, sys, time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent/'shared'/'data'/'retinamnist'/'retinamnist.npz'
+CONFIGS = ('plain', 'mixup', 'bmu')
+TARGET_BMU_MIXUP, TARGET_RSS = 1.15, 1.10
+
+# ---------------------------------------------------------------- child: one training run
+
+_TICK = os.sysconf('SC_CLK_TCK')
+
+def _live_children():
+    "Pids of this process's live children (DataLoader workers), from /proc"
+    pids = []
+    for t in os.listdir('/proc/self/task'):
+        try: pids += [int(x) for x in Path(f'/proc/self/task/{t}/children').read_text().split()]
+        except OSError: pass
+    return pids
+
+def _proc_field(pid, fname, key):
+    "Value in kB of `key` in /proc/`pid`/`fname`, 0 if the process is gone"
+    try:
+        for l in Path(f'/proc/{pid}/{fname}').read_text().splitlines():
+            if l.startswith(key): return int(l.split()[1])
+    except OSError: pass
+    return 0
+
+def cpu_now():
+    "CPU seconds used so far by this process, its reaped children and its live children"
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    live = 0
+    for pid in _live_children():
+        try: f = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split(); live += (int(f[11])+int(f[12]))/_TICK
+        except (OSError, IndexError): pass
+    return time.process_time() + ru.ru_utime + ru.ru_stime + live
+
+class MemSampler:
+    "Background thread sampling the summed RSS of live children and the PSS of this process plus its children"
+    def __init__(self, every=0.2):
+        import threading
+        self.every, self.workers_rss_kb, self.total_pss_kb, self.max_workers = every, 0, 0, 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+    def sample(self):
+        kids = _live_children()
+        self.max_workers = max(self.max_workers, len(kids))
+        self.workers_rss_kb = max(self.workers_rss_kb, sum(_proc_field(p, 'status', 'VmRSS:') for p in kids))
+        self.total_pss_kb = max(self.total_pss_kb, sum(_proc_field(p, 'smaps_rollup', 'Pss:') for p in ['self', *kids]))
+    def loop(self):
+        while not self.stop.wait(self.every): self.sample()
+    def __enter__(self): self.thread.start(); return self
+    def __exit__(self, *a): self.stop.set(); self.thread.join(); self.sample()
+
+class ArrayItem:
+    "`get_x` returning the image array of row `r` (picklable, unlike a lambda)"
+    def __init__(self, imgs): self.imgs = imgs
+    def __call__(self, r): return self.imgs[r['idx']]
+
+def make_dls(data, workers:int, bs:int=32, size:int=64, seed:int=0):
+    "DataLoaders over RetinaMNIST's train (training) and val (validation) splits"
+    import numpy as np, pandas as pd
+    from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, ColReader, ColSplitter, Resize,
+                                   Normalize, imagenet_stats)
+    d = np.load(data)
+    imgs = np.concatenate([d['train_images'], d['val_images']])
+    labels = np.concatenate([d['train_labels'][:, 0], d['val_labels'][:, 0]])
+    df = pd.DataFrame(dict(idx=np.arange(len(imgs)), label=labels,
+                           is_valid=np.arange(len(imgs))>=len(d['train_images'])))
+    dblock = DataBlock(blocks=(ImageBlock, CategoryBlock), get_x=ArrayItem(imgs), get_y=ColReader('label'),
+                       splitter=ColSplitter('is_valid'), item_tfms=Resize(size),
+                       batch_tfms=Normalize.from_stats(*imagenet_stats))
+    return dblock.dataloaders(df, bs=bs, num_workers=workers, seed=seed)
+
+def run_child(cfg:str, data:str, workers:int, epochs:int, profile:bool=False):
+    "Warm-up epoch + `epochs` timed epochs of `cfg`; print one JSON line with times and peak memory"
+    import gc, torch, timm
+    from fastai.vision.all import Learner, Callback, SGD, CrossEntropyLossFlat, MixUp, set_seed, noop
+    from balmix.callback import BalancedMixUp
+    torch.set_num_threads(2)
+    set_seed(0)
+    dls = make_dls(data, workers)
+
+    class EpochTimer(Callback):
+        "Wall and CPU (process + workers) seconds of each epoch and of its training phase"
+        order = 99
+        def before_fit(self): self.train_s, self.epoch_s, self.cpu_s = [], [], []
+        def before_epoch(self): self.t0, self.c0 = time.perf_counter(), cpu_now()
+        def before_train(self): self.t1 = time.perf_counter()
+        def after_train(self): self.train_s.append(time.perf_counter()-self.t1)
+        def after_epoch(self): self.epoch_s.append(time.perf_counter()-self.t0); self.cpu_s.append(cpu_now()-self.c0)
+
+    cbs = dict(plain=[], mixup=[MixUp(0.4)], bmu=[BalancedMixUp(0.2, seed=0)])[cfg]
+    timer = EpochTimer()
+    model = timm.create_model('mobilenetv2_100', pretrained=False, num_classes=dls.c)
+    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=SGD, lr=0.01, cbs=[timer])
+    learn.remove_cbs([cb for cb in learn.cbs if type(cb).__name__=='ProgressCallback'])  # no bar; Recorder kept
+    learn.logger = noop
+    if profile:
+        import cProfile, pstats
+        learn.fit(1, 0.01, cbs=cbs)  # warm-up
+        pr = cProfile.Profile(); pr.enable(); learn.fit(epochs, 0.01, cbs=cbs); pr.disable()
+        print(f'{cfg} workers {workers}: epochs {[round(x, 2) for x in timer.epoch_s]}')
+        pstats.Stats(pr, stream=sys.stdout).sort_stats('tottime').print_stats(25)
+        pstats.Stats(pr, stream=sys.stdout).sort_stats('cumulative').print_stats(40)
+        return
+    with MemSampler() as mem:
+        learn.fit_one_cycle(1+epochs, 0.01, cbs=cbs)
+        del learn; gc.collect()  # let any live worker iterator shut down
+    print('RESULT ' + json.dumps(dict(cfg=cfg, workers=workers, train_s=timer.train_s[1:], epoch_s=timer.epoch_s[1:],
+        cpu_s=timer.cpu_s[1:], warmup_s=timer.epoch_s[0], rss_self_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,
+        rss_workers_mb=mem.workers_rss_kb/1024, pss_total_mb=mem.total_pss_kb/1024, max_workers=mem.max_workers)), flush=True)
+
+# ---------------------------------------------------------------- child: 1M-label sampling timings
+
+class Cheap:
+    "Identity `get_x`: the item itself"
+    def __call__(self, r): return 0
+
+def run_sampling(n:int=1_000_000, n_classes:int=5, reps:int=3):
+    "Time `sampled_dl` (labels read by `dataset_labels`, and given as `labels=`) and one epoch of `get_idxs()`"
+    import numpy as np, pandas as pd, torch
+    from fastai.data.all import Datasets, TfmdDL, ColReader, Categorize
+    from balmix.sampling import sampled_dl, dataset_labels
+    torch.set_num_threads(2)
+    rng = np.random.default_rng(0)
+    p = 0.7**np.arange(n_classes); p /= p.sum()
+    y = rng.choice(n_classes, size=n, p=p)
+    df = pd.DataFrame(dict(label=y.astype(str)))
+    t = time.perf_counter()
+    dsets = Datasets(df, [[Cheap()], [ColReader('label'), Categorize()]])
+    dl = TfmdDL(dsets, bs=64, num_workers=0)
+    setup_s = time.perf_counter()-t
+    labels = dataset_labels(dsets)
+    assert len(labels)==n and np.bincount(labels).sum()==n
+    res = dict(n=n, setup_s=setup_s)
+    for name, kw in (('dataframe', {}), ('labels=', dict(labels=labels))):
+        build, draw = [], []
+        for _ in range(reps):
+            t = time.perf_counter(); sdl = sampled_dl(dl, q=0., seed=0, **kw); build.append(time.perf_counter()-t)
+            t = time.perf_counter(); idxs = sdl.get_idxs(); draw.append(time.perf_counter()-t)
+            assert len(idxs)==n
+        res[name] = dict(build_s=statistics.median(build), draw_s=statistics.median(draw))
+    freq = np.bincount(labels[np.asarray(idxs)], minlength=n_classes)/n
+    res['class_freq_q0'] = freq.round(4).tolist()
+    print('RESULT ' + json.dumps(res), flush=True)
+
+# ---------------------------------------------------------------- parent: orchestrate, table
+
+def spawn(args:list[str]):
+    "Run this script as a fresh child with `args` and return its parsed RESULT line; the child dies with us"
+    env = dict(os.environ, OMP_NUM_THREADS='2', MKL_NUM_THREADS='2')
+    p = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=env, cwd=REPO)
+    try: out, err = p.communicate()
+    finally:
+        if p.poll() is None: p.kill(); p.wait()
+    lines = [l for l in out.splitlines() if l.startswith('RESULT ')]
+    if p.returncode or not lines:
+        sys.exit(f"Child {' '.join(args)} failed (exit {p.returncode}):\n{out[-2000:]}\n{err[-4000:]}")
+    return json.loads(lines[-1][7:])
+
+def load_avg(): return ' '.join(f'{x:.2f}' for x in os.getloadavg())
+
+def fmt_ratio(a, b): return f'{a/b:.3f}' if a and b else '-'
+
+def table(runs, configs, workers):
+    "Markdown table of medians over all timed epochs of all repeats, with ratios"
+    agg, med = {}, lambda rs, k: statistics.median([x for r in rs for x in r[k]])
+    for cfg in configs:
+        for w in workers:
+            rs = [r for r in runs if r['cfg']==cfg and r['workers']==w]
+            agg[cfg, w] = dict(epoch=med(rs, 'epoch_s'), train=med(rs, 'train_s'), cpu=med(rs, 'cpu_s'),
+                               self_rss=max(r['rss_self_mb'] for r in rs), wrk_rss=max(r['rss_workers_mb'] for r in rs),
+                               pss=max(r['pss_total_mb'] for r in rs), nw=max(r['max_workers'] for r in rs))
+            agg[cfg, w]['rss'] = agg[cfg, w]['self_rss'] + agg[cfg, w]['wrk_rss']
+    out = ['| config | workers | median s/epoch | median train s/epoch | median CPU s/epoch | peak RSS MB (main + workers) '
+           '| peak PSS MB | ratio vs plain (s/epoch, CPU, RSS) | ratio vs MixUp (s/epoch, CPU, RSS) |',
+           '|---|---|---|---|---|---|---|---|---|']
+    def rat(a, b): return '-' if b is a else ', '.join(f'{a[k]/b[k]:.2f}' for k in ('epoch', 'cpu', 'rss'))
+    for w in workers:
+        for cfg in configs:
+            a = agg[cfg, w]
+            out.append(f"| {cfg} | {w} | {a['epoch']:.2f} | {a['train']:.2f} | {a['cpu']:.2f} | {a['rss']:.0f} "
+                       f"({a['self_rss']:.0f} + {a['wrk_rss']:.0f} in <= {a['nw']} procs) | {a['pss']:.0f} "
+                       f"| {rat(a, agg['plain', w])} | {rat(a, agg['mixup', w])} |")
+    return '\n'.join(out), agg
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--data', default=str(DEFAULT_DATA), help='path to retinamnist.npz')
+    ap.add_argument('--epochs', type=int, default=3, help='timed epochs per run (after one warm-up epoch)')
+    ap.add_argument('--workers', default='0,2', help='comma-separated num_workers values')
+    ap.add_argument('--reps', type=int, default=1, help='interleaved repeats of every configuration')
+    ap.add_argument('--n-labels', type=int, default=1_000_000, help='labels for the sampling timing')
+    ap.add_argument('--quick', action='store_true', help='smoke run: 1 epoch, workers 0, 1 repeat')
+    ap.add_argument('--profile', help='cProfile one run of this config (plain, mixup, bmu) on the first --workers value')
+    ap.add_argument('--child', help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child == 'sampling': return run_sampling(args.n_labels)
+    if args.child: return run_child(args.child, args.data, int(args.workers), args.epochs, args.profile=='1')
+
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))  # run `finally` so children are killed too
+    if not Path(args.data).is_file():
+        sys.exit(f"RetinaMNIST not found at {args.data}: pass --data PATH/TO/retinamnist.npz "
+                 "(keys train_images (N,28,28,3) uint8, train_labels (N,1))")
+    if args.quick: args.epochs, args.workers, args.reps = 1, '0', 1
+    workers = [int(w) for w in args.workers.split(',')]
+    if args.profile:
+        return subprocess.run([sys.executable, __file__, '--child', args.profile, '--workers', str(workers[0]),
+                               '--epochs', str(args.epochs), '--data', args.data, '--profile', '1'], cwd=REPO).returncode
+    print(f'# load average at start: {load_avg()} on {os.cpu_count()} CPUs', flush=True)
+    runs = []
+    for rep in range(args.reps):
+        for w in workers:
+            order = CONFIGS if rep%2==0 else CONFIGS[::-1]  # alternate order so drift hits every config alike
+            for cfg in order:
+                r = spawn(['--child', cfg, '--workers', str(w), '--epochs', str(args.epochs), '--data', args.data])
+                runs.append(r)
+                print(f"rep {rep} workers {w} {cfg:5s}: epochs {[round(s, 2) for s in r['epoch_s']]} "
+                      f"train {[round(s, 2) for s in r['train_s']]} warm-up {r['warmup_s']:.2f} "
+                      f"CPU {[round(s, 1) for s in r['cpu_s']]} RSS {r['rss_self_mb']:.0f}+{r['rss_workers_mb']:.0f} MB "
+                      f"PSS {r['pss_total_mb']:.0f} MB  load {load_avg()}", flush=True)
+    tab, agg = table(runs, CONFIGS, workers)
+    print(f'\n## Training overhead (mobilenetv2_100, 64x64, bs 32, {args.epochs} timed epochs x {args.reps} runs)\n')
+    print(tab)
+    for w in workers:
+        b, m, p = agg['bmu', w], agg['mixup', w], agg['plain', w]
+        print(f"\nworkers {w}: BMU/MixUp s/epoch {b['epoch']/m['epoch']:.3f}, CPU {b['cpu']/m['cpu']:.3f} (target <= {TARGET_BMU_MIXUP}: "
+              f"{'met' if b['epoch']/m['epoch']<=TARGET_BMU_MIXUP else 'MISSED'}); BMU/plain RSS {b['rss']/p['rss']:.3f} "
+              f"(target <= {TARGET_RSS}: {'met' if b['rss']/p['rss']<=TARGET_RSS else 'MISSED'})")
+    s = spawn(['--child', 'sampling', '--n-labels', str(args.n_labels)])
+    print(f"\n## Sampling {s['n']:,} labels (median of 3)\n")
+    print('| labels from | sampled_dl build s | get_idxs s (one epoch) | total s |\n|---|---|---|---|')
+    for k in ('dataframe', 'labels='):
+        print(f"| {k} | {s[k]['build_s']:.3f} | {s[k]['draw_s']:.3f} | {s[k]['build_s']+s[k]['draw_s']:.3f} |")
+    print(f"\n(Datasets+TfmdDL setup over the 1M-row DataFrame, not counted: {s['setup_s']:.2f} s; "
+          f"class frequencies drawn with q=0: {s['class_freq_q0']})")
+    print(f'# load average at end: {load_avg()}')
+
+if __name__ == '__main__': main()
