@@ -27,7 +27,7 @@ def check_class_labels(labels, what='training set'):
 class BalancedMixUp(Callback):
     "Balanced-MixUp: mix each training batch with a class-sampled batch, `lam ~ Beta(alpha, 1)` weighting the latter"
     run_valid, order = False, 0
-    def __init__(self, alpha:float=0.2, q:float=0., per_item:bool=False, seed:int|None=None):
+    def __init__(self, alpha:float=0.2, q:float=0., per_item:bool=False, seed:int|None=None, num_workers:int|None=None):
         if not (isinstance(alpha, (int, float)) and alpha>0):
             raise ValueError(f"alpha must be a number > 0 (lambda ~ Beta(alpha, 1)), got {alpha!r}")
         store_attr()
@@ -45,12 +45,13 @@ class BalancedMixUp(Callback):
         if self.sdl is None or self.src is not dl:
             labels = dataset_labels(dl.dataset)
             check_class_labels(labels)
+            kw = {} if self.num_workers is None else dict(num_workers=self.num_workers)
             sdl = sampled_dl(dl, q=self.q, seed=self.seed, labels=labels, rank=rank, world_size=world_size,
-                             device=self.learn.dl.device)
+                             device=self.learn.dl.device, **kw)
             sdl.drop_last = sdl.n>=sdl.bs
             self.src, self.sdl, self.it = dl, sdl, None
 
-    def after_fit(self): self.it = None
+    def after_train(self): self.it = None
 
     def class_batch(self, n:int):
         "Next batch of the class-sampled loader, trimmed to `n` items"
