@@ -68,12 +68,18 @@ def timm_model(arch:str, n_out:int, pretrained:bool=False, **kwargs):
         if not _weights_cached(tag) and not _hub_reachable():
             raise PretrainedUnavailable(f"Pretrained weights for {arch!r} ({tag}) are not in the local Hugging Face cache and the Hub "
                                         "cannot be reached: download them once with network access, or use pretrained=False")
-        try: return timm.create_model(arch, pretrained=True, num_classes=n_out, **kwargs)
+        try: return _reset_head(timm.create_model(arch, pretrained=True, num_classes=n_out, **kwargs))
         except (OSError, RuntimeError) as e:
             raise PretrainedUnavailable(f"Could not load pretrained weights for {arch!r} ({tag}): {e}") from None
-    return timm.create_model(arch, pretrained=False, num_classes=n_out, **kwargs)
+    return _reset_head(timm.create_model(arch, pretrained=False, num_classes=n_out, **kwargs))
 
-# %% ../nbs/05_learner.ipynb #c014
+def _reset_head(model):
+    "Give the new classifier PyTorch's default init (timm's gives some heads logits of std ~6 at the start)"
+    head = model.get_classifier()
+    if hasattr(head, 'reset_parameters'): head.reset_parameters()
+    return model
+
+# %% ../nbs/05_learner.ipynb #c016
 def method_loss(method:str, counts):
     "The loss of `method`: `FocalLossFlat(gamma=2)`, `CBLoss(counts)` or cross-entropy"
     if method=='focal': return FocalLossFlat(gamma=2.)
@@ -89,14 +95,14 @@ def method_cbs(method:str, alpha:float|None=None, seed:int|None=None):
     if method=='bmu': return [BalancedMixUp(alpha, seed=seed)]
     return []
 
-# %% ../nbs/05_learner.ipynb #c015
+# %% ../nbs/05_learner.ipynb #c017
 def _add_norm(dls, arch):
     "Add the backbone's `Normalize` to `dls` when it has none (pretrained weights expect it)"
     if any(isinstance(t, Normalize) for t in dls.train.after_batch.fs): return
     cfg = timm.models.get_pretrained_cfg(arch)
     dls.add_tfms([Normalize.from_stats(cfg.mean, cfg.std)], 'after_batch')
 
-# %% ../nbs/05_learner.ipynb #c016
+# %% ../nbs/05_learner.ipynb #c018
 @delegates(Learner.__init__, but=['model', 'loss_func', 'metrics', 'lr'])
 def make_learner(dls, arch:str='mobilenetv2_100', method:str='bmu', alpha:float|None=None, pretrained:bool=False,
                  task:str='dr', lr:float=0.01, seed:int|None=None, fname:str='best', cbs=None, **kwargs):
