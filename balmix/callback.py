@@ -4,6 +4,7 @@
 
 # %% ../nbs/01_callback.ipynb #c002
 from __future__ import annotations
+import os
 import numpy as np, torch
 from torch.distributions.beta import Beta
 from fastcore.all import *
@@ -14,7 +15,7 @@ from fastai.callback.mixup import reduce_loss
 from .sampling import sampled_dl, dataset_labels, _unwrap_dl
 
 # %% auto #0
-__all__ = ['check_class_labels', 'BalancedMixUp']
+__all__ = ['check_class_labels', 'spare_workers', 'BalancedMixUp']
 
 # %% ../nbs/01_callback.ipynb #c005
 def check_class_labels(labels, what='training set'):
@@ -24,6 +25,12 @@ def check_class_labels(labels, what='training set'):
         raise ValueError(f"Balanced-MixUp needs a {what} with at least two classes, got only class(es) {present.tolist()}")
 
 # %% ../nbs/01_callback.ipynb #c006
+def spare_workers(n_train:int):
+    "Workers for a second loader: the cores the training loader's `n_train` workers and the main process leave, at most `n_train`"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    return min(n_train, max(0, cores - n_train - 1))
+
+# %% ../nbs/01_callback.ipynb #c007
 class BalancedMixUp(Callback):
     "Balanced-MixUp: mix each training batch with a class-sampled batch, `lam ~ Beta(alpha, 1)` weighting the latter"
     run_valid, order = False, 0
@@ -45,9 +52,9 @@ class BalancedMixUp(Callback):
         if self.sdl is None or self.src is not dl:
             labels = dataset_labels(dl.dataset)
             check_class_labels(labels)
-            kw = {} if self.num_workers is None else dict(num_workers=self.num_workers)
+            nw = ifnone(self.num_workers, spare_workers(dl.fake_l.num_workers))
             sdl = sampled_dl(dl, q=self.q, seed=self.seed, labels=labels, rank=rank, world_size=world_size,
-                             device=self.learn.dl.device, **kw)
+                             device=self.learn.dl.device, num_workers=nw)
             sdl.drop_last = sdl.n>=sdl.bs
             self.src, self.sdl, self.it = dl, sdl, None
 

@@ -45,7 +45,7 @@ def run_grid(table, cells, out, **kwargs):
 
 # %% ../nbs/07_experiments.ipynb #c009
 def collect(out) -> pd.DataFrame:
-    "One row per complete run under `out`: config, test scores and bootstrap mean/std"
+    "One row per complete run under `out` (in the order of `METHODS`): config, test scores and bootstrap mean/std"
     rows = []
     for fn in sorted(Path(out).rglob('metrics.json')):
         m = json.loads(fn.read_text())
@@ -57,7 +57,10 @@ def collect(out) -> pd.DataFrame:
             for k,v in m[part]['scores'].items(): row[f'{part}:{k}'] = v
             for k,v in m[part].get('bootstrap', {}).items(): row[f'{part}:{k}:mean'], row[f'{part}:{k}:std'] = v['mean'], v['std']
         rows.append(row)
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    if not len(df): return df
+    order = df.method.map({m:i for i,m in enumerate(METHODS)})
+    return df.assign(_o=order).sort_values(['arch', '_o', 'alpha', 'fold', 'seed'], kind='stable').drop(columns='_o').reset_index(drop=True)
 
 # %% ../nbs/07_experiments.ipynb #c010
 def _fmt(x, d=3): return '-' if pd.isna(x) else f'{x:.{d}f}'

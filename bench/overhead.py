@@ -83,7 +83,7 @@ def make_dls(data, workers:int, bs:int=32, size:int=64, seed:int=0):
                        batch_tfms=Normalize.from_stats(*imagenet_stats))
     return dblock.dataloaders(df, bs=bs, num_workers=workers, seed=seed)
 
-def run_child(cfg:str, data:str, workers:int, epochs:int, profile:bool=False):
+def run_child(cfg:str, data:str, workers:int, epochs:int, profile:bool=False, bmu_workers:int|None=None):
     "Warm-up epoch + `epochs` timed epochs of `cfg`; print one JSON line with times and peak memory"
     import gc, torch, timm
     from fastai.vision.all import Learner, Callback, SGD, CrossEntropyLossFlat, MixUp, set_seed, noop
@@ -101,7 +101,7 @@ def run_child(cfg:str, data:str, workers:int, epochs:int, profile:bool=False):
         def after_train(self): self.train_s.append(time.perf_counter()-self.t1)
         def after_epoch(self): self.epoch_s.append(time.perf_counter()-self.t0); self.cpu_s.append(cpu_now()-self.c0)
 
-    cbs = dict(plain=[], mixup=[MixUp(0.4)], bmu=[BalancedMixUp(0.2, seed=0)])[cfg]
+    cbs = dict(plain=[], mixup=[MixUp(0.4)], bmu=[BalancedMixUp(0.2, seed=0, num_workers=bmu_workers)])[cfg]
     timer = EpochTimer()
     model = timm.create_model('mobilenetv2_100', pretrained=False, num_classes=dls.c)
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=SGD, lr=0.01, cbs=[timer])
@@ -206,10 +206,11 @@ def main():
     ap.add_argument('--n-labels', type=int, default=1_000_000, help='labels for the sampling timing')
     ap.add_argument('--quick', action='store_true', help='smoke run: 1 epoch, workers 0, 1 repeat')
     ap.add_argument('--profile', help='cProfile one run of this config (plain, mixup, bmu) on the first --workers value')
+    ap.add_argument('--bmu-workers', type=int, default=None, help="worker processes of BalancedMixUp's class-sampled loader (default: as the training loader)")
     ap.add_argument('--child', help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child == 'sampling': return run_sampling(args.n_labels)
-    if args.child: return run_child(args.child, args.data, int(args.workers), args.epochs, args.profile=='1')
+    if args.child: return run_child(args.child, args.data, int(args.workers), args.epochs, args.profile=='1', args.bmu_workers)
 
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))  # run `finally` so children are killed too
     if not Path(args.data).is_file():
@@ -226,7 +227,8 @@ def main():
         for w in workers:
             order = CONFIGS if rep%2==0 else CONFIGS[::-1]  # alternate order so drift hits every config alike
             for cfg in order:
-                r = spawn(['--child', cfg, '--workers', str(w), '--epochs', str(args.epochs), '--data', args.data])
+                bw = [] if args.bmu_workers is None else ['--bmu-workers', str(args.bmu_workers)]
+                r = spawn(['--child', cfg, '--workers', str(w), '--epochs', str(args.epochs), '--data', args.data, *bw])
                 runs.append(r)
                 print(f"rep {rep} workers {w} {cfg:5s}: epochs {[round(s, 2) for s in r['epoch_s']]} "
                       f"train {[round(s, 2) for s in r['train_s']]} warm-up {r['warmup_s']:.2f} "
