@@ -82,7 +82,8 @@ def results_table(df:pd.DataFrame, task:str='dr', part:str='test'):
         for m in metrics:
             if f'{part}:{m}' not in g: continue
             keys[(arch, row, m)], txts[(arch, row, m)] = _summary(g, part, m, cv)
-    num = pd.Series(keys).unstack(); txt = pd.Series(txts).unstack()
+    rows = pd.MultiIndex.from_tuples(list(dict.fromkeys(k[:2] for k in keys)))
+    num, txt = pd.Series(keys).unstack().reindex(rows), pd.Series(txts).unstack().reindex(rows)
     for arch in num.index.get_level_values(0).unique():
         for m in num.columns:
             col = num.loc[arch, m]
