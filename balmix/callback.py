@@ -85,8 +85,9 @@ class BalancedMixUp(Callback):
 
     def after_loss(self):
         if not self.active: return
-        lf = self.learn.loss_func
-        with NoneReduce(lf) as nlf:
-            loss = torch.lerp(nlf(self.pred, *self.yb), nlf(self.pred, self.y_class.to(self.y.device)), self.lam)
-        self.learn.loss_grad = reduce_loss(loss, getattr(lf, 'reduction', 'mean'))
-        self.learn.loss = self.learn.loss_grad.clone()
+        lf, yc = self.learn.loss_func, self.y_class.to(self.y.device)
+        if self.per_item:
+            with NoneReduce(lf) as nlf: loss = torch.lerp(nlf(self.pred, *self.yb), nlf(self.pred, yc), self.lam)
+            loss = reduce_loss(loss, getattr(lf, 'reduction', 'mean'))
+        else: loss = torch.lerp(self.learn.loss_grad, lf(self.pred, yc), self.lam)  # a mean or sum is linear: reuse the Learner's loss
+        self.learn.loss_grad, self.learn.loss = loss, loss.clone()

@@ -21,10 +21,10 @@ from sklearn.model_selection import train_test_split, StratifiedKFold
 # %% auto #0
 __all__ = ['DR_GRADES', 'SPLITS', 'EYEPACS_COUNTS', 'EYEPACS_FREQS', 'MESSIDOR_COLS', 'KVASIR_FINDINGS', 'KVASIR_COLS',
            'table_vocab', 'table_counts', 'missing_images', 'check_images_exist', 'check_table', 'stratified_split',
-           'stratified_folds', 'read_csv_cols', 'draw_fundus', 'class_sizes', 'balmix_cache', 'synth_fundus',
-           'npz_images', 'fake_eyepacs', 'eyepacs_table', 'fake_messidor2', 'messidor2_table', 'fake_kvasir',
-           'hyper_kvasir_table', 'fake_medmnist', 'medmnist_table', 'fake_folder', 'folder_table', 'csv_table',
-           'TableImage', 'open_image', 'verify_table', 'paper_augs', 'table_dls', 'table_test_dl']
+           'stratified_folds', 'read_csv_cols', 'draw_fundus', 'class_sizes', 'atomic_write', 'balmix_cache',
+           'synth_fundus', 'npz_images', 'fake_eyepacs', 'eyepacs_table', 'fake_messidor2', 'messidor2_table',
+           'fake_kvasir', 'hyper_kvasir_table', 'fake_medmnist', 'medmnist_table', 'fake_folder', 'folder_table',
+           'csv_table', 'TableImage', 'open_image', 'verify_table', 'paper_augs', 'table_dls', 'table_test_dl']
 
 # %% ../nbs/04_data.ipynb #c005
 DR_GRADES = [0, 1, 2, 3, 4]
@@ -232,6 +232,14 @@ def class_sizes(n:int, freqs, min_size:int=0) -> np.ndarray:
         while c.min() < min_size: c[c.argmin()] += 1; c[c.argmax()] -= 1
     return c
 
+def atomic_write(fn, write):
+    "Write `fn` through `write(tmp_path)` to a temporary name, then rename it into place"
+    fn = Path(fn); fn.parent.mkdir(parents=True, exist_ok=True)
+    tmp = fn.with_name(f'.{fn.stem}.{os.getpid()}.tmp{fn.suffix}')
+    try: write(tmp); os.replace(tmp, fn)
+    finally: tmp.unlink(missing_ok=True)
+    return fn
+
 def balmix_cache() -> Path:
     "Cache folder of balmix (`$BALMIX_CACHE`, default `~/.cache/balmix`)"
     return Path(os.environ.get('BALMIX_CACHE', '~/.cache/balmix')).expanduser()
@@ -247,10 +255,7 @@ def synth_fundus(n:int=1000, size:int=128, seed:int=0, freqs=EYEPACS_FREQS, vali
     fn = Path(path or balmix_cache()/'synth')/f'synth_fundus_{n}_{size}_{seed}_{key}.npz'
     if not fn.exists():
         imgs = np.stack([draw_fundus(g, size, s) for g,s in zip(labels, rng.spawn(n))]) if n else np.zeros((0,size,size,3), np.uint8)
-        fn.parent.mkdir(parents=True, exist_ok=True)
-        tmp = fn.with_name(f'{fn.stem}.{os.getpid()}.tmp.npz')
-        np.savez(tmp, images=imgs, labels=labels)
-        os.replace(tmp, fn)
+        atomic_write(fn, lambda t: np.savez(t, images=imgs, labels=labels))
     split = stratified_split(labels, test_pct, seed, name='test')
     tr = split=='train'
     split[np.flatnonzero(tr)] = stratified_split(labels[tr], valid_pct/(1-test_pct), seed)

@@ -22,6 +22,12 @@ def _div(a, b, fill=np.nan):
     ok = b!=0
     return np.where(ok, a/np.where(ok, b, 1), fill)
 
+def _nanmean(x):
+    "Mean over the last axis ignoring NaN; NaN, silently, where all are NaN"
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)
+        return np.nanmean(x, -1)
+
 def _marg(C):
     "Row (true) sums, column (predicted) sums, totals and diagonals of confusion matrices `C` (..., K, K)"
     return C.sum(-1), C.sum(-2), C.sum((-2,-1)), np.diagonal(C, axis1=-2, axis2=-1)
@@ -45,18 +51,12 @@ def _mcc(C):
 def _balanced_acc(C):
     "Mean recall over the classes present in the labels"
     t,_,_,d = _marg(C)
-    rec = _div(d, t)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', RuntimeWarning)
-        return np.nanmean(rec, -1)
+    return _nanmean(_div(d, t))
 
 def _macro_f1(C):
     "Mean F1 over the classes present in labels or predictions"
     t,p,_,d = _marg(C)
-    f1 = _div(2*d, t+p)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', RuntimeWarning)
-        return np.nanmean(f1, -1)
+    return _nanmean(_div(2*d, t+p))
 
 def _kendall_tau(C):
     "Kendall tau-b between true and predicted grade from their contingency tables"
@@ -91,9 +91,7 @@ def _mauc(y, probs, M):
     bad = np.isnan(auc).any(0)
     if bad.any(): warnings.warn(f"mauc: one-vs-rest AUC undefined for classes {np.flatnonzero(bad).tolist()} "
                                 f"(absent from y_true, or the only class in it); they are left out of the mean", stacklevel=3)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', RuntimeWarning)
-        return np.nanmean(auc, 1)
+    return _nanmean(auc)
 
 # %% ../nbs/03_metrics.ipynb #c011
 def _to_np(x): return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)

@@ -11,7 +11,7 @@ from fastcore.all import *
 from fastai.torch_core import set_seed
 from sklearn.metrics import confusion_matrix, recall_score
 from .data import (synth_fundus, medmnist_table, csv_table, hyper_kvasir_table, eyepacs_table, folder_table,
-                         messidor2_table, table_dls, table_test_dl, table_vocab)
+                         messidor2_table, table_dls, table_test_dl, table_vocab, atomic_write)
 from .learner import make_learner, TASKS, check_choice
 from .metrics import score, bootstrap
 from .tta import flip_tta
@@ -19,17 +19,9 @@ from .sampling import dataset_labels
 from .distributed import ddp_ctx, init_distrib, is_main
 
 # %% auto #0
-__all__ = ['atomic_write', 'write_json', 'write_csv', 'load_table', 'evaluate', 'plot_confusion', 'plot_recall', 'train']
+__all__ = ['write_json', 'write_csv', 'load_table', 'evaluate', 'plot_confusion', 'plot_recall', 'train']
 
 # %% ../nbs/06_train.ipynb #c005
-def atomic_write(fn, write):
-    "Write `fn` through `write(tmp_path)` to a temporary name, then rename it into place"
-    fn = Path(fn); fn.parent.mkdir(parents=True, exist_ok=True)
-    tmp = fn.with_name(f'.{fn.stem}.{os.getpid()}.tmp{fn.suffix}')
-    try: write(tmp); os.replace(tmp, fn)
-    finally: tmp.unlink(missing_ok=True)
-    return fn
-
 def write_json(fn, obj): return atomic_write(fn, lambda t: t.write_text(json.dumps(obj, indent=2, default=_json_default)))
 def write_csv(fn, df): return atomic_write(fn, lambda t: df.to_csv(t, index=False))
 def _json_default(o): return o.tolist() if hasattr(o, 'tolist') else str(o)
@@ -66,19 +58,19 @@ def evaluate(probs, targs, vocab, task:str='dr', n_boot:int=1000, seed:int=0, it
 def _save_fig(fig, fn): atomic_write(fn, lambda t: fig.savefig(t, dpi=100, bbox_inches='tight'))
 
 def plot_confusion(targs, pred, vocab, fn, title='Test confusion matrix'):
-    "Save the confusion matrix (counts, rows true) as a PNG"
+    "Save the confusion matrix (counts, rows true) of labels `targs` and `pred` (values of `vocab`) as a PNG"
     from matplotlib.figure import Figure
     from sklearn.metrics import ConfusionMatrixDisplay
-    cm = confusion_matrix(targs, pred, labels=range(len(vocab)))
+    cm = confusion_matrix(targs, pred, labels=list(vocab))
     fig = Figure(figsize=(2+0.5*len(vocab),)*2); ax = fig.subplots()
     ConfusionMatrixDisplay(cm, display_labels=vocab).plot(ax=ax, colorbar=False, xticks_rotation='vertical')
     ax.set_title(title); _save_fig(fig, fn)
     return cm
 
 def plot_recall(targs, pred, vocab, fn, title='Recall per class'):
-    "Save a bar chart of the recall of each class as a PNG"
+    "Save a bar chart of the recall of each class (labels are values of `vocab`) as a PNG"
     from matplotlib.figure import Figure
-    rec = recall_score(targs, pred, labels=range(len(vocab)), average=None, zero_division=0)
+    rec = recall_score(targs, pred, labels=list(vocab), average=None, zero_division=0)
     fig = Figure(figsize=(2+0.4*len(vocab), 3)); ax = fig.subplots()
     ax.bar([str(v) for v in vocab], rec); ax.set_ylim(0, 1); ax.set_ylabel('recall'); ax.set_title(title)
     ax.tick_params(axis='x', labelrotation=90)
@@ -122,8 +114,7 @@ def train(table, method:str='bmu', arch:str='mobilenetv2_100', epochs:int=10, si
     if not is_main(): return res
     if external is not None: write_csv(out/'external_preds.csv', ext_preds)
     write_csv(out/'history.csv', hist); write_csv(out/'preds.csv', preds)
-    y, pr = preds.label.map({v:i for i,v in enumerate(vocab)}).to_numpy(), preds.pred.map({v:i for i,v in enumerate(vocab)}).to_numpy()
-    plot_confusion(y, pr, vocab, out/'confusion.png'); plot_recall(y, pr, vocab, out/'per_class_recall.png')
+    plot_confusion(preds.label, preds.pred, vocab, out/'confusion.png'); plot_recall(preds.label, preds.pred, vocab, out/'per_class_recall.png')
     write_json(out/'metrics.json', res)
     return res
 
