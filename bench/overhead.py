@@ -5,8 +5,12 @@ once per configuration (plain, fastai `MixUp(0.4)`, balmix `BalancedMixUp(0.2)`)
 its own fresh subprocess so that its peak resident memory is its own; then times `sampled_dl` and one epoch of
 `get_idxs()` for 1,000,000 labels.
 
-    python bench/overhead.py                  # full run: workers 0 and 2, 3 timed epochs (--reps N to repeat, interleaved)
+    python bench/overhead.py                  # full run: workers 0 and 2, 3 timed epochs, 3 interleaved repeats
     python bench/overhead.py --quick          # smoke run: workers 0, 1 timed epoch, 1 repeat
+
+Besides the table it prints the BMU/MixUp ratio of every repeat (configs of one repeat run back to back, so drift
+of the machine hits them alike) and, as a low-noise check of the workers-0 figure, the time of one pass of the
+training loader and of the class-sampled loader on their own.
 """
 from __future__ import annotations
 import argparse, json, os, resource, signal, statistics, subprocess, sys, time
@@ -122,6 +126,21 @@ def run_child(cfg:str, data:str, workers:int, epochs:int, profile:bool=False, bm
         cpu_s=timer.cpu_s[1:], warmup_s=timer.epoch_s[0], rss_self_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,
         rss_workers_mb=mem.workers_rss_kb/1024, pss_total_mb=mem.total_pss_kb/1024, max_workers=mem.max_workers)), flush=True)
 
+def run_passes(data:str, reps:int=5):
+    "Median seconds of one pass over the training loader and over its class-sampled loader, workers 0, no model"
+    import torch
+    from balmix.sampling import sampled_dl
+    torch.set_num_threads(2)
+    dls = make_dls(data, 0)
+    loaders = dict(train=dls.train, class_sampled=sampled_dl(dls.train, q=0., seed=0))
+    def one_pass(dl):
+        t = time.perf_counter()
+        for _ in dl: pass
+        return time.perf_counter()-t
+    for dl in loaders.values(): one_pass(dl)  # warm-up
+    res = {k: statistics.median(one_pass(dl) for _ in range(reps)) for k,dl in loaders.items()}
+    print('RESULT ' + json.dumps(res), flush=True)
+
 # ---------------------------------------------------------------- child: 1M-label sampling timings
 
 class Cheap:
@@ -197,12 +216,17 @@ def table(runs, configs, workers):
                        f"| {rat(a, agg['plain', w])} | {rat(a, agg['mixup', w])} |")
     return '\n'.join(out), agg
 
+def rep_ratios(runs, w):
+    "BMU/MixUp ratio of median s/epoch within each repeat at `w` workers"
+    med = lambda cfg: [statistics.median(r['epoch_s']) for r in runs if r['cfg']==cfg and r['workers']==w]
+    return [b/m for b,m in zip(med('bmu'), med('mixup'))]
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--data', default=str(DEFAULT_DATA), help='path to retinamnist.npz')
     ap.add_argument('--epochs', type=int, default=3, help='timed epochs per run (after one warm-up epoch)')
     ap.add_argument('--workers', default='0,2', help='comma-separated num_workers values')
-    ap.add_argument('--reps', type=int, default=1, help='interleaved repeats of every configuration')
+    ap.add_argument('--reps', type=int, default=3, help='interleaved repeats of every configuration')
     ap.add_argument('--n-labels', type=int, default=1_000_000, help='labels for the sampling timing')
     ap.add_argument('--quick', action='store_true', help='smoke run: 1 epoch, workers 0, 1 repeat')
     ap.add_argument('--profile', help='cProfile one run of this config (plain, mixup, bmu) on the first --workers value')
@@ -210,6 +234,7 @@ def main():
     ap.add_argument('--child', help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child == 'sampling': return run_sampling(args.n_labels)
+    if args.child == 'passes': return run_passes(args.data)
     if args.child: return run_child(args.child, args.data, int(args.workers), args.epochs, args.profile=='1', args.bmu_workers)
 
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))  # run `finally` so children are killed too
@@ -239,9 +264,17 @@ def main():
     print(tab)
     for w in workers:
         b, m, p = agg['bmu', w], agg['mixup', w], agg['plain', w]
-        print(f"\nworkers {w}: BMU/MixUp s/epoch {b['epoch']/m['epoch']:.3f}, CPU {b['cpu']/m['cpu']:.3f} (target <= {TARGET_BMU_MIXUP}: "
+        print(f"\nworkers {w}: BMU/MixUp per repeat {' '.join(f'{x:.3f}' for x in rep_ratios(runs, w))}")
+        print(f"workers {w}: BMU/MixUp s/epoch {b['epoch']/m['epoch']:.3f}, CPU {b['cpu']/m['cpu']:.3f} (target <= {TARGET_BMU_MIXUP}: "
               f"{'met' if b['epoch']/m['epoch']<=TARGET_BMU_MIXUP else 'MISSED'}); BMU/plain RSS {b['rss']/p['rss']:.3f} "
               f"(target <= {TARGET_RSS}: {'met' if b['rss']/p['rss']<=TARGET_RSS else 'MISSED'})")
+    if 0 in workers:
+        ps = spawn(['--child', 'passes', '--data', args.data])
+        m = agg['mixup', 0]['epoch']
+        print(f"\n## One pass of the loaders alone (workers 0, no model, median of 5)\n\n"
+              f"training loader {ps['train']:.3f} s, class-sampled loader {ps['class_sampled']:.3f} s: "
+              f"expected workers-0 BMU/MixUp from loading the class batch = (MixUp s/epoch + class pass) / MixUp s/epoch "
+              f"= {(m+ps['class_sampled'])/m:.3f}")
     s = spawn(['--child', 'sampling', '--n-labels', str(args.n_labels)])
     print(f"\n## Sampling {s['n']:,} labels (median of 3)\n")
     print('| labels from | sampled_dl build s | get_idxs s (one epoch) | total s |\n|---|---|---|---|')
