@@ -1,16 +1,18 @@
 """Overhead of Balanced-MixUp against plain training and fastai's MixUp (issue 2, section 5).
 
-Trains timm `mobilenetv2_100` (pretrained=False) on RetinaMNIST's train split resized to 64x64 with batch size 32,
-once per configuration (plain, fastai `MixUp(0.4)`, balmix `BalancedMixUp(0.2)`) and per `num_workers`, each run in
-its own fresh subprocess so that its peak resident memory is its own; then times `sampled_dl` and one epoch of
-`get_idxs()` for 1,000,000 labels.
+Trains timm `mobilenetv2_100` (pretrained=False) on RetinaMNIST's train split resized to 64x64 with batch size 32
+with three configurations (plain, fastai `MixUp(0.4)`, balmix `BalancedMixUp(0.2)`) per `num_workers`:
+- times: "paired" runs, the three Learners in one fresh subprocess with their epochs interleaved (a warm-up round,
+  then one epoch of each per round, order alternating), so that the speed of that process and of the machine at that
+  moment hits every configuration alike (runs of one configuration in separate processes differ by up to 25 % here);
+- memory: each configuration alone in its own fresh subprocess, so that its peak resident memory is its own;
+then times `sampled_dl` and one epoch of `get_idxs()` for 1,000,000 labels.
 
-    python bench/overhead.py                  # full run: workers 0 and 2, 3 timed epochs, 3 interleaved repeats
+    python bench/overhead.py                  # full run: workers 0 and 2, 3 paired runs of warm-up + 3 epochs
     python bench/overhead.py --quick          # smoke run: workers 0, 1 timed epoch, 1 repeat
 
-Besides the table it prints the BMU/MixUp ratio of every repeat (configs of one repeat run back to back, so drift
-of the machine hits them alike) and, as a low-noise check of the workers-0 figure, the time of one pass of the
-training loader and of the class-sampled loader on their own.
+Besides the table it prints the BMU/MixUp ratio of every paired run and, as a low-noise check of the workers-0
+figure, the time of one pass of the training loader and of the class-sampled loader on their own.
 """
 from __future__ import annotations
 import argparse, json, os, resource, signal, statistics, subprocess, sys, time
@@ -87,51 +89,68 @@ def make_dls(data, workers:int, bs:int=32, size:int=64, seed:int=0):
                        batch_tfms=Normalize.from_stats(*imagenet_stats))
     return dblock.dataloaders(df, bs=bs, num_workers=workers, seed=seed)
 
-def run_child(cfg:str, data:str, workers:int, epochs:int, profile:bool=False, bmu_workers:int|None=None):
-    "Warm-up epoch + `epochs` timed epochs of `cfg`; print one JSON line with times and peak memory"
-    import gc, torch, timm
-    from fastai.vision.all import Learner, Callback, SGD, CrossEntropyLossFlat, MixUp, set_seed, noop
+def make_learner(cfg:str, dls, bmu_workers:int|None=None):
+    "A `Learner` for `cfg` (plain, mixup, bmu) with an `epoch_timer` callback, no progress bar and no logging"
+    import timm
+    from fastai.vision.all import Learner, Callback, SGD, CrossEntropyLossFlat, MixUp, noop
     from balmix.callback import BalancedMixUp
-    torch.set_num_threads(2)
-    set_seed(0)
-    dls = make_dls(data, workers)
 
     class EpochTimer(Callback):
         "Wall and CPU (process + workers) seconds of each epoch and of its training phase"
         order = 99
-        def before_fit(self): self.train_s, self.epoch_s, self.cpu_s = [], [], []
+        def __init__(self): self.train_s, self.epoch_s, self.cpu_s = [], [], []
         def before_epoch(self): self.t0, self.c0 = time.perf_counter(), cpu_now()
         def before_train(self): self.t1 = time.perf_counter()
         def after_train(self): self.train_s.append(time.perf_counter()-self.t1)
         def after_epoch(self): self.epoch_s.append(time.perf_counter()-self.t0); self.cpu_s.append(cpu_now()-self.c0)
 
     cbs = dict(plain=[], mixup=[MixUp(0.4)], bmu=[BalancedMixUp(0.2, seed=0, num_workers=bmu_workers)])[cfg]
-    timer = EpochTimer()
     model = timm.create_model('mobilenetv2_100', pretrained=False, num_classes=dls.c)
-    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=SGD, lr=0.01, cbs=[timer])
+    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=SGD, lr=0.01, cbs=[EpochTimer(), *cbs])
     learn.remove_cbs([cb for cb in learn.cbs if type(cb).__name__=='ProgressCallback'])  # no bar; Recorder kept
     learn.logger = noop
+    return learn
+
+def _setup(data, workers):
+    import torch
+    from fastai.vision.all import set_seed
+    torch.set_num_threads(2)
+    set_seed(0)
+    return make_dls(data, workers)
+
+def run_child(cfg:str, data:str, workers:int, epochs:int, profile:bool=False, bmu_workers:int|None=None):
+    "Warm-up epoch + `epochs` epochs of `cfg` alone in this process; print one JSON line with times and peak memory"
+    import gc
+    learn = make_learner(cfg, _setup(data, workers), bmu_workers)
+    timer = learn.epoch_timer
     if profile:
         import cProfile, pstats
-        learn.fit(1, 0.01, cbs=cbs)  # warm-up
-        pr = cProfile.Profile(); pr.enable(); learn.fit(epochs, 0.01, cbs=cbs); pr.disable()
+        learn.fit(1, 0.01)  # warm-up
+        pr = cProfile.Profile(); pr.enable(); learn.fit(epochs, 0.01); pr.disable()
         print(f'{cfg} workers {workers}: epochs {[round(x, 2) for x in timer.epoch_s]}')
         pstats.Stats(pr, stream=sys.stdout).sort_stats('tottime').print_stats(25)
         pstats.Stats(pr, stream=sys.stdout).sort_stats('cumulative').print_stats(40)
         return
     with MemSampler() as mem:
-        learn.fit_one_cycle(1+epochs, 0.01, cbs=cbs)
+        learn.fit_one_cycle(1+epochs, 0.01)
         del learn; gc.collect()  # let any live worker iterator shut down
     print('RESULT ' + json.dumps(dict(cfg=cfg, workers=workers, train_s=timer.train_s[1:], epoch_s=timer.epoch_s[1:],
         cpu_s=timer.cpu_s[1:], warmup_s=timer.epoch_s[0], rss_self_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,
         rss_workers_mb=mem.workers_rss_kb/1024, pss_total_mb=mem.total_pss_kb/1024, max_workers=mem.max_workers)), flush=True)
 
+def run_paired(data:str, workers:int, epochs:int, bmu_workers:int|None=None):
+    "All configs in this one process, epochs interleaved (a warm-up round, then `epochs` rounds in alternating order)"
+    dls = _setup(data, workers)
+    learners = {cfg: make_learner(cfg, dls, bmu_workers) for cfg in CONFIGS}
+    for i in range(1+epochs):
+        for cfg in (CONFIGS if i%2==0 else CONFIGS[::-1]): learners[cfg].fit(1, 0.01)
+    print('RESULT ' + json.dumps({cfg: {k: getattr(l.epoch_timer, k)[1:] for k in ('epoch_s', 'train_s', 'cpu_s')}
+                                  for cfg,l in learners.items()}), flush=True)
+
 def run_passes(data:str, reps:int=5):
     "Median seconds of one pass over the training loader and over its class-sampled loader, workers 0, no model"
-    import torch
     from balmix.sampling import sampled_dl
-    torch.set_num_threads(2)
-    dls = make_dls(data, 0)
+    dls = _setup(data, 0)
     loaders = dict(train=dls.train, class_sampled=sampled_dl(dls.train, q=0., seed=0))
     def one_pass(dl):
         t = time.perf_counter()
@@ -192,49 +211,53 @@ def spawn(args:list[str]):
 
 def load_avg(): return ' '.join(f'{x:.2f}' for x in os.getloadavg())
 
-def fmt_ratio(a, b): return f'{a/b:.3f}' if a and b else '-'
-
-def table(runs, configs, workers):
-    "Markdown table of medians over all timed epochs of all repeats, with ratios"
+def table(timed, mem, configs, workers):
+    "Markdown table: medians over all timed epochs of `timed` (paired runs), peak memory of `mem` (runs alone), ratios"
     agg, med = {}, lambda rs, k: statistics.median([x for r in rs for x in r[k]])
     for cfg in configs:
         for w in workers:
-            rs = [r for r in runs if r['cfg']==cfg and r['workers']==w]
-            agg[cfg, w] = dict(epoch=med(rs, 'epoch_s'), train=med(rs, 'train_s'), cpu=med(rs, 'cpu_s'),
-                               self_rss=max(r['rss_self_mb'] for r in rs), wrk_rss=max(r['rss_workers_mb'] for r in rs),
-                               pss=max(r['pss_total_mb'] for r in rs), nw=max(r['max_workers'] for r in rs))
+            ts, ms = ([r for r in rs if r['cfg']==cfg and r['workers']==w] for rs in (timed, mem))
+            agg[cfg, w] = dict(epoch=med(ts, 'epoch_s'), train=med(ts, 'train_s'), cpu=med(ts, 'cpu_s'), alone=med(ms, 'epoch_s'),
+                               self_rss=max(r['rss_self_mb'] for r in ms), wrk_rss=max(r['rss_workers_mb'] for r in ms),
+                               pss=max(r['pss_total_mb'] for r in ms), nw=max(r['max_workers'] for r in ms))
             agg[cfg, w]['rss'] = agg[cfg, w]['self_rss'] + agg[cfg, w]['wrk_rss']
-    out = ['| config | workers | median s/epoch | median train s/epoch | median CPU s/epoch | peak RSS MB (main + workers) '
-           '| peak PSS MB | ratio vs plain (s/epoch, CPU, RSS) | ratio vs MixUp (s/epoch, CPU, RSS) |',
-           '|---|---|---|---|---|---|---|---|---|']
+    out = ['| config | workers | median s/epoch | median train s/epoch | median CPU s/epoch | s/epoch run alone '
+           '| peak RSS MB (main + workers) | peak PSS MB | ratio vs plain (s/epoch, CPU, RSS) | ratio vs MixUp (s/epoch, CPU, RSS) |',
+           '|---|---|---|---|---|---|---|---|---|---|']
     def rat(a, b): return '-' if b is a else ', '.join(f'{a[k]/b[k]:.2f}' for k in ('epoch', 'cpu', 'rss'))
     for w in workers:
         for cfg in configs:
             a = agg[cfg, w]
-            out.append(f"| {cfg} | {w} | {a['epoch']:.2f} | {a['train']:.2f} | {a['cpu']:.2f} | {a['rss']:.0f} "
+            out.append(f"| {cfg} | {w} | {a['epoch']:.2f} | {a['train']:.2f} | {a['cpu']:.2f} | {a['alone']:.2f} | {a['rss']:.0f} "
                        f"({a['self_rss']:.0f} + {a['wrk_rss']:.0f} in <= {a['nw']} procs) | {a['pss']:.0f} "
                        f"| {rat(a, agg['plain', w])} | {rat(a, agg['mixup', w])} |")
     return '\n'.join(out), agg
 
-def rep_ratios(runs, w):
-    "BMU/MixUp ratio of median s/epoch within each repeat at `w` workers"
-    med = lambda cfg: [statistics.median(r['epoch_s']) for r in runs if r['cfg']==cfg and r['workers']==w]
-    return [b/m for b,m in zip(med('bmu'), med('mixup'))]
+def round_ratios(runs, w, a='bmu', b='mixup'):
+    "Ratio `a`/`b` of the s/epoch of every round of the paired runs at `w` workers (the two epochs ran back to back)"
+    ep = lambda cfg: [x for r in runs if r['cfg']==cfg and r['workers']==w for x in r['epoch_s']]
+    return [x/y for x,y in zip(ep(a), ep(b))]
+
+def quartiles(xs): return statistics.quantiles(xs, n=4) if len(xs)>1 else [xs[0]]*3
+
+def fmt(xs, nd=2): return str([round(x, nd) for x in xs])
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--data', default=str(DEFAULT_DATA), help='path to retinamnist.npz')
     ap.add_argument('--epochs', type=int, default=3, help='timed epochs per run (after one warm-up epoch)')
     ap.add_argument('--workers', default='0,2', help='comma-separated num_workers values')
-    ap.add_argument('--reps', type=int, default=3, help='interleaved repeats of every configuration')
+    ap.add_argument('--reps', type=int, default=3, help='paired timing runs (all configs in one process, epochs interleaved)')
+    ap.add_argument('--mem-reps', type=int, default=1, help='runs of each config alone in a fresh process (peak memory)')
     ap.add_argument('--n-labels', type=int, default=1_000_000, help='labels for the sampling timing')
     ap.add_argument('--quick', action='store_true', help='smoke run: 1 epoch, workers 0, 1 repeat')
     ap.add_argument('--profile', help='cProfile one run of this config (plain, mixup, bmu) on the first --workers value')
-    ap.add_argument('--bmu-workers', type=int, default=None, help="worker processes of BalancedMixUp's class-sampled loader (default: as the training loader)")
+    ap.add_argument('--bmu-workers', type=int, default=None, help="worker processes of BalancedMixUp's class-sampled loader (default: `spare_workers`)")
     ap.add_argument('--child', help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child == 'sampling': return run_sampling(args.n_labels)
     if args.child == 'passes': return run_passes(args.data)
+    if args.child == 'paired': return run_paired(args.data, int(args.workers), args.epochs, args.bmu_workers)
     if args.child: return run_child(args.child, args.data, int(args.workers), args.epochs, args.profile=='1', args.bmu_workers)
 
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))  # run `finally` so children are killed too
@@ -247,26 +270,37 @@ def main():
         return subprocess.run([sys.executable, __file__, '--child', args.profile, '--workers', str(workers[0]),
                                '--epochs', str(args.epochs), '--data', args.data, '--profile', '1'], cwd=REPO).returncode
     print(f'# load average at start: {load_avg()} on {os.cpu_count()} CPUs', flush=True)
-    runs = []
+    bw = [] if args.bmu_workers is None else ['--bmu-workers', str(args.bmu_workers)]
+    common = lambda w: ['--workers', str(w), '--epochs', str(args.epochs), '--data', args.data, *bw]
+    mem = []
+    for rep in range(args.mem_reps):
+        for w in workers:
+            for cfg in (CONFIGS if rep%2==0 else CONFIGS[::-1]):
+                r = spawn(['--child', cfg, *common(w)])
+                mem.append(r)
+                print(f"alone {rep} workers {w} {cfg:5s}: epochs {fmt(r['epoch_s'])} warm-up {r['warmup_s']:.2f} "
+                      f"CPU {fmt(r['cpu_s'], 1)} RSS {r['rss_self_mb']:.0f}+{r['rss_workers_mb']:.0f} MB "
+                      f"PSS {r['pss_total_mb']:.0f} MB  load {load_avg()}", flush=True)
+    timed = []
     for rep in range(args.reps):
         for w in workers:
-            order = CONFIGS if rep%2==0 else CONFIGS[::-1]  # alternate order so drift hits every config alike
-            for cfg in order:
-                bw = [] if args.bmu_workers is None else ['--bmu-workers', str(args.bmu_workers)]
-                r = spawn(['--child', cfg, '--workers', str(w), '--epochs', str(args.epochs), '--data', args.data, *bw])
-                runs.append(r)
-                print(f"rep {rep} workers {w} {cfg:5s}: epochs {[round(s, 2) for s in r['epoch_s']]} "
-                      f"train {[round(s, 2) for s in r['train_s']]} warm-up {r['warmup_s']:.2f} "
-                      f"CPU {[round(s, 1) for s in r['cpu_s']]} RSS {r['rss_self_mb']:.0f}+{r['rss_workers_mb']:.0f} MB "
-                      f"PSS {r['pss_total_mb']:.0f} MB  load {load_avg()}", flush=True)
-    tab, agg = table(runs, CONFIGS, workers)
-    print(f'\n## Training overhead (mobilenetv2_100, 64x64, bs 32, {args.epochs} timed epochs x {args.reps} runs)\n')
+            res = spawn(['--child', 'paired', *common(w)])
+            for cfg in CONFIGS:
+                timed.append(dict(cfg=cfg, workers=w, **res[cfg]))
+                print(f"paired {rep} workers {w} {cfg:5s}: epochs {fmt(res[cfg]['epoch_s'])} "
+                      f"train {fmt(res[cfg]['train_s'])} CPU {fmt(res[cfg]['cpu_s'], 1)}  load {load_avg()}", flush=True)
+    tab, agg = table(timed, mem, CONFIGS, workers)
+    print(f'\n## Training overhead (mobilenetv2_100, 64x64, bs 32; times: {args.reps} paired runs x {args.epochs} epochs '
+          f'after a warm-up round; memory: {args.mem_reps} run(s) of each config alone)\n')
     print(tab)
     for w in workers:
         b, m, p = agg['bmu', w], agg['mixup', w], agg['plain', w]
-        print(f"\nworkers {w}: BMU/MixUp per repeat {' '.join(f'{x:.3f}' for x in rep_ratios(runs, w))}")
-        print(f"workers {w}: BMU/MixUp s/epoch {b['epoch']/m['epoch']:.3f}, CPU {b['cpu']/m['cpu']:.3f} (target <= {TARGET_BMU_MIXUP}: "
-              f"{'met' if b['epoch']/m['epoch']<=TARGET_BMU_MIXUP else 'MISSED'}); BMU/plain RSS {b['rss']/p['rss']:.3f} "
+        rr = round_ratios(timed, w)
+        q1, q2, q3 = quartiles(rr)
+        print(f"\nworkers {w}: BMU/MixUp of each round {' '.join(f'{x:.2f}' for x in rr)}")
+        print(f"workers {w}: BMU/MixUp median over {len(rr)} rounds {q2:.3f} (quartiles {q1:.3f}-{q3:.3f}; ratio of the medians "
+              f"{b['epoch']/m['epoch']:.3f}, CPU {b['cpu']/m['cpu']:.3f}) (target <= {TARGET_BMU_MIXUP}: "
+              f"{'met' if q2<=TARGET_BMU_MIXUP else 'MISSED'}); BMU/plain RSS {b['rss']/p['rss']:.3f} "
               f"(target <= {TARGET_RSS}: {'met' if b['rss']/p['rss']<=TARGET_RSS else 'MISSED'})")
     if 0 in workers:
         ps = spawn(['--child', 'passes', '--data', args.data])
