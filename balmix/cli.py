@@ -7,9 +7,8 @@ from __future__ import annotations
 import sys, warnings
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 from pathlib import Path
-import numpy as np
 from fastcore.script import call_parse, Param, store_true
-from .learner import METHODS, TASKS, ARCHS, PretrainedUnavailable, check_choice, check_arch
+from .learner import METHODS, TASKS, PretrainedUnavailable, check_choice, check_arch
 from .train import train, load_table
 from .data import messidor2_table
 from .distributed import is_main
@@ -41,7 +40,7 @@ def _check_path(p, what):
 def print_scores(res, task):
     "Print the test (and external) metrics as a table"
     names = TASKS[task]['metrics']
-    print(f"\n| part | n | " + ' | '.join(names) + ' |\n|---|---|' + '---|'*len(names))
+    print("\n| part | n | " + ' | '.join(names) + ' |\n|---|---|' + '---|'*len(names))
     for part in ('test', 'external'):
         if part not in res: continue
         r, b = res[part], res[part].get('bootstrap', {})

@@ -590,13 +590,13 @@ def open_image(fn) -> PILImage:
     except Exception as e: raise ValueError(f"Cannot read image file {fn}: {type(e).__name__}: {e}") from e
 
 def verify_table(df:pd.DataFrame):
-    "Open every image of `df` (with a progress bar), raising a `ValueError` naming the unreadable ones"
+    "Open every image of `df` (with a progress bar), raising a `ValueError` naming the unreadable ones and why"
     if 'npz' in df.attrs: return df
-    bad = []
+    bad, why = [], None
     for f in progress_bar(list(df['image']), leave=False):
         try: open_image(f)
-        except (ValueError, FileNotFoundError) as e: bad.append(f)
-    if bad: raise ValueError(f"{len(bad)} of {len(df)} images cannot be read: {_first(bad)}")
+        except (ValueError, FileNotFoundError) as e: bad.append(f); why = why or e
+    if bad: raise ValueError(f"{len(bad)} of {len(df)} images cannot be read: {_first(bad)} (first: {why})")
     return df
 
 # %% ../nbs/04_data.ipynb #c050
@@ -648,7 +648,7 @@ def table_dls(table:pd.DataFrame, size:int=512, bs:int=8, aug=True, split:str='v
 def table_test_dl(dls, table:pd.DataFrame, split:str='test', fold:int|None=None, **kwargs):
     "A labelled `DataLoader` with `dls`'s validation transforms over the rows of `table` in `split` (or `fold`)"
     rows = table[table['fold']==fold] if fold is not None else table[table['split']==split]
-    if not len(rows): raise ValueError(f"The table has no rows with " + (f"fold={fold}" if fold is not None else f"split={split!r}"))
+    if not len(rows): raise ValueError("The table has no rows with " + (f"fold={fold}" if fold is not None else f"split={split!r}"))
     check_table(rows)
     _bad_labels(rows, list(dls.vocab), " of the test rows")
     gx = dls.valid_ds.tls[0].tfms.fs[0]

@@ -7,10 +7,10 @@ from __future__ import annotations
 import torch
 from contextlib import contextmanager
 from fastcore.all import *
-from fastai.torch_core import rank_distrib, num_distrib, distrib_barrier, find_bs, apply
+from fastai.torch_core import rank_distrib, num_distrib, find_bs, apply
 from fastai.callback.progress import ProgressCallback
-from fastai.distributed import DistributedDL, DistributedTrainer, teardown_distrib
-from .sampling import SampledDL, broadcast_ints, shared_seed, _unwrap_dl
+from fastai.distributed import DistributedDL, DistributedTrainer
+from .sampling import SampledDL, broadcast_ints, _unwrap_dl
 
 # %% auto #0
 __all__ = ['is_main', 'is_distributed', 'init_distrib', 'DistribDL', 'DistribTrainer', 'ddp_ctx', 'gather_preds']

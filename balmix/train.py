@@ -4,14 +4,14 @@
 
 # %% ../nbs/06_train.ipynb #c002
 from __future__ import annotations
-import contextlib, json, os, time, warnings
+import contextlib, json, time, warnings
 from pathlib import Path
-import numpy as np, pandas as pd, torch
+import numpy as np, pandas as pd
 from fastcore.all import *
 from fastai.torch_core import set_seed
 from sklearn.metrics import confusion_matrix, recall_score
 from .data import (synth_fundus, medmnist_table, csv_table, hyper_kvasir_table, eyepacs_table, folder_table,
-                         messidor2_table, table_dls, table_test_dl, table_vocab, atomic_write)
+                         table_dls, table_test_dl, table_vocab, atomic_write)
 from .learner import make_learner, TASKS, check_choice
 from .metrics import score, bootstrap
 from .tta import flip_tta

@@ -1,5 +1,5 @@
 "Bad input for balmix.data: each reader and table_dls fails with a sentence naming the file, row or value"
-import os, shutil, warnings
+import os, shutil
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from balmix.data import *
@@ -66,7 +66,7 @@ def test_verify_checks_all_upfront(ep):
     t = eyepacs_table(ep)
     bad = t.image[t.split=='valid'].iloc[0]
     Path(bad).write_bytes(b'')
-    with pytest.raises(ValueError, match=rf"1 of 100 images cannot be read: {bad}"):
+    with pytest.raises(ValueError, match=rf"1 of 100 images cannot be read: {bad} \(first: Cannot read image file {bad}"):
         table_dls(t, size=16, num_workers=0, verify=True)
 
 # Labels outside the expected set

@@ -1,5 +1,5 @@
 "DDP with two CPU processes (gloo) launched by torchrun: class sampling, Balanced-MixUp and gathered validation"
-import os, socket, subprocess, sys, warnings
+import os, socket, subprocess, sys
 from collections import Counter
 from pathlib import Path
 import numpy as np, pytest, torch
