@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_distributed.ipynb #c002
 from __future__ import annotations
-import torch
+import atexit, torch
 from contextlib import contextmanager
 from fastcore.all import *
 from fastai.torch_core import rank_distrib, num_distrib, find_bs, apply
@@ -25,12 +25,18 @@ def is_distributed():
     return num_distrib()>1
 
 # %% ../nbs/08_distributed.ipynb #c006
+def _leave_group():
+    "Destroy the default process group if this process still belongs to one (run at exit)"
+    if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
+
 def init_distrib(**kwargs):
     "Join the process group of `torchrun`/`accelerate launch` (nccl on GPUs, gloo on CPU); returns `(rank, world_size)`"
     if not is_distributed(): return 0, 1
     from accelerate import PartialState
     kwargs.setdefault('cpu', not torch.cuda.is_available())
     st = PartialState(**kwargs)
+    atexit.unregister(_leave_group)
+    atexit.register(_leave_group)
     return st.process_index, st.num_processes
 
 # %% ../nbs/08_distributed.ipynb #c009

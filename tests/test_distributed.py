@@ -107,3 +107,22 @@ def test_gathered_validation_equals_single_process(ranks):
         assert (o['preds'][1]==t).all()
     np.testing.assert_allclose(gather_preds(learn)[0], p)
     assert (out/'models'/'best.pth').exists()  # SaveModelCallback: saved by rank 0, loaded by both at the end
+
+EXIT_SCRIPT = '''
+import atexit, os, sys, torch
+out = sys.argv[1]
+def report(): open(f"{out}/rank{os.environ['RANK']}.txt", 'w').write(str(torch.distributed.is_initialized()))
+atexit.register(report)  # registered first, so it runs after init_distrib's handler (atexit is last-in first-out)
+from balmix.distributed import init_distrib
+init_distrib()
+t = torch.ones(1); torch.distributed.all_reduce(t); assert t.item()==2
+'''
+
+def test_init_distrib_leaves_group_at_exit(tmp_path):
+    "A script that calls `init_distrib` and never destroys its group has it destroyed at exit, before teardown"
+    (tmp_path/'s.py').write_text(EXIT_SCRIPT)
+    cmd = [sys.executable, '-m', 'torch.distributed.run', f'--nproc_per_node={WS}', '--master_addr=127.0.0.1',
+           f'--master_port={free_port()}', str(tmp_path/'s.py'), str(tmp_path)]
+    p = subprocess.run(cmd, env=dict(os.environ, OMP_NUM_THREADS='1'), capture_output=True, text=True, timeout=120)
+    assert p.returncode==0, p.stderr[-3000:]
+    assert [(tmp_path/f'rank{r}.txt').read_text() for r in range(WS)]==['False']*WS
