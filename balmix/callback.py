@@ -4,7 +4,6 @@
 
 # %% ../nbs/01_callback.ipynb #c002
 from __future__ import annotations
-import os
 import numpy as np, torch
 from torch.distributions.beta import Beta
 from fastcore.all import *
@@ -27,8 +26,7 @@ def check_class_labels(labels, what='training set'):
 # %% ../nbs/01_callback.ipynb #c006
 def spare_workers(n_train:int):
     "Workers for a second loader: the cores the training loader's `n_train` workers and the main process leave, at most `n_train`"
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
-    return min(n_train, max(0, cores - n_train - 1))
+    return min(n_train, max(0, (num_cpus() or 1) - n_train - 1))
 
 # %% ../nbs/01_callback.ipynb #c007
 class BalancedMixUp(Callback):

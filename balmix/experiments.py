@@ -10,7 +10,8 @@ import numpy as np, pandas as pd
 from fastcore.all import *
 from fastprogress.fastprogress import progress_bar
 from .learner import TASKS, METHODS, check_choice
-from .train import train, write_csv, atomic_write
+from .train import train, write_csv, _save_fig
+from .data import atomic_write
 
 # %% auto #0
 __all__ = ['PAPER_METHODS', 'PAPER_ALPHAS', 'grid_cells', 'cell_done', 'run_grid', 'collect', 'results_table', 'to_markdown',
@@ -111,7 +112,7 @@ def plot_results(df:pd.DataFrame, task:str, fn, part:str='test'):
         ax.plot([i]*len(g), g[f'{part}:{m}'], 'o', alpha=0.7); ax.plot([i-0.25, i+0.25], [g[f'{part}:{m}'].median()]*2, 'k-')
     ax.set_xticks(range(len(groups))); ax.set_xticklabels([f'{r}\n{a}' if len(set(df.arch))>1 else r for (a, r), _ in groups], rotation=60)
     ax.set_ylabel(f'{part} {m}'); ax.set_title(f'{m} per method ({part})')
-    atomic_write(fn, lambda t: fig.savefig(t, dpi=100, bbox_inches='tight'))
+    _save_fig(fig, fn)
 
 # %% ../nbs/07_experiments.ipynb #c012
 def write_results(out, task:str='dr') -> str:

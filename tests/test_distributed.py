@@ -1,5 +1,5 @@
 "DDP with two CPU processes (gloo) launched by torchrun: class sampling, Balanced-MixUp and gathered validation"
-import os, socket, subprocess, sys
+import os, subprocess, sys
 from collections import Counter
 from pathlib import Path
 import numpy as np, pytest, torch
@@ -15,18 +15,12 @@ from balmix.tta import flip_tta
 WS = 2
 LABELS = np.repeat(np.arange(3), TRAIN_COUNTS)
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
 @pytest.fixture(scope='module')
 def ranks(tmp_path_factory):
     "Results of both ranks of one `torchrun --nproc_per_node 2` run of ddp_worker.py"
     out = tmp_path_factory.mktemp('ddp')
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore')
-    cmd = [sys.executable, '-m', 'torch.distributed.run', f'--nproc_per_node={WS}', '--master_addr=127.0.0.1',
-           f'--master_port={free_port()}', str(Path(__file__).parent/'ddp_worker.py'), str(out)]
+    cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={WS}', str(Path(__file__).parent/'ddp_worker.py'), str(out)]
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert p.returncode==0, p.stdout[-3000:] + p.stderr[-3000:]
     res = [torch.load(out/f'rank{r}.pt', weights_only=False) for r in range(WS)]
@@ -121,8 +115,7 @@ t = torch.ones(1); torch.distributed.all_reduce(t); assert t.item()==2
 def test_init_distrib_leaves_group_at_exit(tmp_path):
     "A script that calls `init_distrib` and never destroys its group has it destroyed at exit, before teardown"
     (tmp_path/'s.py').write_text(EXIT_SCRIPT)
-    cmd = [sys.executable, '-m', 'torch.distributed.run', f'--nproc_per_node={WS}', '--master_addr=127.0.0.1',
-           f'--master_port={free_port()}', str(tmp_path/'s.py'), str(tmp_path)]
+    cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={WS}', str(tmp_path/'s.py'), str(tmp_path)]
     p = subprocess.run(cmd, env=dict(os.environ, OMP_NUM_THREADS='1'), capture_output=True, text=True, timeout=120)
     assert p.returncode==0, p.stderr[-3000:]
     assert [(tmp_path/f'rank{r}.txt').read_text() for r in range(WS)]==['False']*WS
