@@ -9,7 +9,8 @@ warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', ca
 from pathlib import Path
 from fastcore.script import call_parse, Param, store_true
 from .core import check_choice
-from .learner import METHODS, TASKS, PretrainedUnavailable, check_arch
+from .learner import METHODS, TASKS
+from .models import PretrainedUnavailable, check_arch
 from .train import train, load_table
 from .data import messidor2_table
 from .distributed import is_main

@@ -4,7 +4,6 @@
 
 # %% ../nbs/13_learner.ipynb #c002
 from __future__ import annotations
-import socket
 import numpy as np, torch, timm
 from fastcore.all import *
 from fastai.learner import Learner
@@ -18,60 +17,17 @@ from .sampling import QSampling, dataset_labels
 from .callback import BalancedMixUp
 from .losses import CBLoss, FocalLossFlat
 from .metrics import get_metrics
+from .models import timm_model
 
 # %% auto #0
-__all__ = ['ARCHS', 'METHODS', 'TASKS', 'DEFAULT_ALPHA', 'PretrainedUnavailable', 'check_arch', 'timm_model', 'method_loss',
-           'method_cbs', 'make_learner']
+__all__ = ['METHODS', 'TASKS', 'DEFAULT_ALPHA', 'method_loss', 'method_cbs', 'make_learner']
 
 # %% ../nbs/13_learner.ipynb #c005
-ARCHS = ('mobilenetv2_100', 'resnext50_32x4d', 'resnetv2_50x1_bit')
 METHODS = ('instance', 'class', 'sqrt', 'prog', 'focal', 'cb', 'mixup', 'bmu')
 TASKS = dict(dr=dict(metrics=('quad_kappa', 'mcc', 'kendall_tau'), monitor='quad_kappa'),
              kvasir=dict(metrics=('mcc', 'balanced_acc', 'macro_f1'), monitor='mcc'),
              generic=dict(metrics=('mcc', 'balanced_acc', 'macro_f1'), monitor='mcc'))
 DEFAULT_ALPHA = dict(bmu=0.1, mixup=0.4)
-
-# %% ../nbs/13_learner.ipynb #c008
-class PretrainedUnavailable(RuntimeError):
-    "Pretrained weights are neither cached nor downloadable"
-
-def _hub_reachable(host:str='huggingface.co', timeout:float=3.):
-    try: socket.create_connection((host, 443), timeout=timeout).close(); return True
-    except OSError: return False
-
-def _weights_tag(arch:str):
-    cfg = timm.models.get_pretrained_cfg(arch) or {}
-    cfg = cfg.to_dict() if hasattr(cfg, 'to_dict') else dict(cfg)
-    return cfg.get('hf_hub_id') or cfg.get('url') or arch
-
-def _weights_cached(tag:str):
-    from huggingface_hub import try_to_load_from_cache
-    return any(isinstance(try_to_load_from_cache(tag, f), str) for f in ('model.safetensors', 'pytorch_model.bin'))
-
-# %% ../nbs/13_learner.ipynb #c009
-def check_arch(arch:str):
-    "Raise `ValueError` unless `arch` names a timm model"
-    if not timm.is_model(arch): raise ValueError(f"Unknown arch {arch!r}: expected a timm model name such as {', '.join(ARCHS)}")
-    return arch
-
-def timm_model(arch:str, n_out:int, pretrained:bool=False, **kwargs):
-    "The timm model `arch` with a fresh head of `n_out` outputs"
-    check_arch(arch)
-    if pretrained:
-        tag = _weights_tag(arch)
-        if not _weights_cached(tag) and not _hub_reachable():
-            raise PretrainedUnavailable(f"Pretrained weights for {arch!r} ({tag}) are not in the local Hugging Face cache and the Hub "
-                                        "cannot be reached: download them once with network access, or use pretrained=False")
-        try: return _reset_head(timm.create_model(arch, pretrained=True, num_classes=n_out, **kwargs))
-        except (OSError, RuntimeError) as e:
-            raise PretrainedUnavailable(f"Could not load pretrained weights for {arch!r} ({tag}): {e}") from None
-    return _reset_head(timm.create_model(arch, pretrained=False, num_classes=n_out, **kwargs))
-
-def _reset_head(model):
-    "Give the new classifier PyTorch's default init (timm's gives some heads logits of std ~6 at the start)"
-    head = model.get_classifier()
-    if hasattr(head, 'reset_parameters'): head.reset_parameters()
-    return model
 
 # %% ../nbs/13_learner.ipynb #c016
 def method_loss(method:str, counts):
