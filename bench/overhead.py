@@ -1,7 +1,7 @@
 """Overhead of Balanced-MixUp against plain training and fastai's MixUp (issue 2, section 5).
 
 Trains timm `mobilenetv2_100` (pretrained=False) on RetinaMNIST's train split resized to 64x64 with batch size 32
-with three configurations (plain, fastai `MixUp(0.4)`, balmix `BalancedMixUp(0.2)`) per `num_workers`:
+with three configurations (plain, fastai `MixUp()`, balmix `BalancedMixUp()`, both at their defaults, the registry's) per `num_workers`:
 - times: "paired" runs, the three Learners in one fresh subprocess with their epochs interleaved (a warm-up round,
   then one epoch of each per round, order alternating), so that the speed of that process and of the machine at that
   moment hits every configuration alike (runs of one configuration in separate processes differ by up to 25 % here);
@@ -104,7 +104,7 @@ def make_learner(cfg:str, dls, bmu_workers:int|None=None):
         def after_train(self): self.train_s.append(time.perf_counter()-self.t1)
         def after_epoch(self): self.epoch_s.append(time.perf_counter()-self.t0); self.cpu_s.append(cpu_now()-self.c0)
 
-    cbs = dict(plain=[], mixup=[MixUp(0.4)], bmu=[BalancedMixUp(0.2, seed=0, num_workers=bmu_workers)])[cfg]
+    cbs = dict(plain=[], mixup=[MixUp()], bmu=[BalancedMixUp(seed=0, num_workers=bmu_workers)])[cfg]
     model = timm.create_model('mobilenetv2_100', pretrained=False, num_classes=dls.c)
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=SGD, lr=0.01, cbs=[EpochTimer(), *cbs])
     learn.remove_cbs([cb for cb in learn.cbs if type(cb).__name__=='ProgressCallback'])  # no bar; Recorder kept
