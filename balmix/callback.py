@@ -17,14 +17,17 @@ from .sampling import sampled_dl, dataset_labels, unwrap_dl
 __all__ = ['check_class_labels', 'spare_workers', 'BalancedMixUp']
 
 # %% ../nbs/02_callback.ipynb #c005
-def check_class_labels(labels, what='training set'):
+def check_class_labels(labels, # Integer class of every training item
+                       what='training set', # What the labels are of, for the error message
+                      ):
     "Raise `ValueError` unless `labels` hold at least two classes"
     present = np.flatnonzero(np.bincount(np.asarray(labels)))
     if len(present)<2:
         raise ValueError(f"Balanced-MixUp needs a {what} with at least two classes, got only class(es) {present.tolist()}")
 
 # %% ../nbs/02_callback.ipynb #c006
-def spare_workers(n_train:int):
+def spare_workers(n_train:int, # Workers of the training loader
+                 ):
     "Workers for a second loader: the cores the training loader's `n_train` workers and the main process leave, at most `n_train`"
     return min(n_train, max(0, (num_cpus() or 1) - n_train - 1))
 
@@ -32,18 +35,27 @@ def spare_workers(n_train:int):
 class BalancedMixUp(Callback):
     "Balanced-MixUp: mix each training batch with a class-sampled batch, `lam ~ Beta(alpha, 1)` weighting the latter"
     run_valid, order = False, 0
-    def __init__(self, alpha:float=0.2, q:float=0., per_item:bool=False, seed:int|None=None, num_workers:int|None=None):
+    def __init__(self,
+                 alpha:float=0.2, # lambda ~ Beta(alpha, 1) weights the class-sampled batch; 0.1-0.3 in the paper
+                 q:float=0., # Exponent of the second loader's `class_probs`: 0 class-based, 0.5 square-root
+                 per_item:bool=False, # One lambda per item instead of one per batch
+                 seed:int|None=None, # Seed of the class-sampled loader's draws; `None` for a random one shared by all ranks
+                 num_workers:int|None=None, # Workers of the class-sampled loader; `None` for `spare_workers`
+                ):
         if not (isinstance(alpha, (int, float)) and alpha>0):
             raise ValueError(f"alpha must be a number > 0 (lambda ~ Beta(alpha, 1)), got {alpha!r}")
         store_attr()
         self.distrib = Beta(torch.tensor(float(alpha)), torch.tensor(1.))
         self.sdl, self.src, self.it = None, None, None
 
-    def sample_lam(self, n:int):
+    def sample_lam(self,
+                   n:int, # Batch size
+                  ):
         "One `lam` for the batch, or one per item with `per_item`"
         return self.distrib.sample((n,) if self.per_item else ())
 
     def before_train(self):
+        "Stand aside under `lr_find`; (re)build the class-sampled loader from the loader trained on"
         self.active = not hasattr(self.learn, 'lr_finder')
         if not self.active: return
         dl, rank, world_size = unwrap_dl(self.learn.dl)
@@ -56,9 +68,13 @@ class BalancedMixUp(Callback):
             sdl.drop_last = sdl.n>=sdl.bs
             self.src, self.sdl, self.it = dl, sdl, None
 
-    def after_train(self): self.it = None
+    def after_train(self):
+        "Drop the class-sampled iterator (and its workers): the next epoch starts a fresh draw"
+        self.it = None
 
-    def class_batch(self, n:int):
+    def class_batch(self,
+                    n:int, # Number of items wanted
+                   ):
         "Next batch of the class-sampled loader, trimmed to `n` items"
         for _ in range(2):
             if self.it is None: self.it = iter(self.sdl)
@@ -68,6 +84,7 @@ class BalancedMixUp(Callback):
         raise RuntimeError("The class-sampled loader yields no batch")
 
     def before_batch(self):
+        "Draw `lam` and a class-sampled batch, and replace `learn.xb` by the mix"
         if not self.active: return
         y = self.y
         if len(self.yb)!=1 or y.ndim!=1 or y.is_floating_point():
@@ -82,6 +99,7 @@ class BalancedMixUp(Callback):
     def _lam_like(self, t): return self.lam.view(-1, *[1]*(t.ndim-1)) if self.per_item else self.lam
 
     def after_loss(self):
+        "Replace the loss by `(1-lam)*loss(pred, y) + lam*loss(pred, y_class)`"
         if not self.active: return
         lf, yc = self.learn.loss_func, self.y_class.to(self.y.device)
         if self.per_item:

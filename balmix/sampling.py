@@ -15,7 +15,9 @@ __all__ = ['class_probs', 'item_weights', 'progressive_probs', 'dataset_labels',
            'sampled_dl', 'unwrap_dl', 'QSampling']
 
 # %% ../nbs/01_sampling.ipynb #c005
-def class_probs(counts, q:float):
+def class_probs(counts, # Items per class, n_1..n_K (a class may be empty)
+                q:float, # Exponent: 1 instance, 0.5 square-root, 0 class-based sampling
+               ):
     "Class sampling probabilities `p_j = n_j^q / sum_k n_k^q` (paper eq. 2); empty classes get 0"
     counts = np.asarray(counts, dtype=np.float64)
     if counts.ndim!=1 or (counts<0).any(): raise ValueError(f"Expected a 1-d array of non-negative class counts, got {counts}")
@@ -24,14 +26,20 @@ def class_probs(counts, q:float):
     return p/p.sum()
 
 # %% ../nbs/01_sampling.ipynb #c008
-def item_weights(labels, q:float, n_classes:int|None=None):
+def item_weights(labels, # Integer class of every item
+                 q:float, # Exponent of `class_probs`
+                 n_classes:int|None=None, # Number of classes, when the last ones may have no item
+                ):
     "Per-item weights `p_{y_i}/n_{y_i}` for integer `labels`, summing to 1"
     labels = np.asarray(labels)
     counts = np.bincount(labels, minlength=n_classes or 0)
     return class_probs(counts, q)[labels]/counts[labels]
 
 # %% ../nbs/01_sampling.ipynb #c009
-def progressive_probs(counts, epoch:int, n_epochs:int):
+def progressive_probs(counts, # Items per class, n_1..n_K
+                      epoch:int, # Current epoch, from 0
+                      n_epochs:int, # Number of epochs of the run
+                     ):
     "Class probabilities moving linearly from `q=1` at epoch 0 to `q=0` at epoch `n_epochs-1`"
     t = epoch/(n_epochs-1) if n_epochs>1 else 1.
     return (1-t)*class_probs(counts, 1.) + t*class_probs(counts, 0.)
@@ -62,7 +70,8 @@ def _one_label(y, i):
     return int(t)
 
 # %% ../nbs/01_sampling.ipynb #c014
-def dataset_labels(ds):
+def dataset_labels(ds, # A fastai `Datasets` or `TfmdLists`, a `TensorDataset`, or a dataset with `targets`/`labels`
+                  ):
     "Integer class label of every item of `ds`, read without loading an image"
     if isinstance(ds, Datasets):
         if len(ds.tls)-ds.n_inp!=1: raise ValueError(f"Expected one target per item, got {len(ds.tls)-ds.n_inp}")
@@ -75,7 +84,9 @@ def dataset_labels(ds):
     return np.array([_one_label(y, i) for i,y in enumerate(ys)], dtype=np.int64)
 
 # %% ../nbs/01_sampling.ipynb #c017
-def broadcast_ints(xs, src:int=0):
+def broadcast_ints(xs, # Ints to send (from rank `src`); same length on every rank
+                   src:int=0, # Rank whose values are kept
+                  ):
     "The list of ints `xs` of rank `src` on every rank (gloo on CPU or nccl on GPU); `xs` itself when not distributed"
     dist = torch.distributed
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size()<2: return list(xs)
@@ -84,7 +95,8 @@ def broadcast_ints(xs, src:int=0):
     dist.broadcast(t, src)
     return t.cpu().tolist()
 
-def shared_seed(seed:int|None=None):
+def shared_seed(seed:int|None=None, # A seed to use as is, or `None` for a random seed shared by all ranks
+               ):
     "`seed`, or a random seed drawn on rank 0 and broadcast to all ranks"
     if seed is not None: return int(seed)
     return broadcast_ints([int(torch.randint(0, 2**31-1, (1,)))])[0]
@@ -95,7 +107,15 @@ def _epoch_seed(seed:int, epoch:int): return (seed*1_000_003 + epoch) % 2**63
 @delegates(TfmdDL)
 class SampledDL(TfmdDL):
     "A `TfmdDL` drawing `len(dataset)` items per epoch with replacement, class `j` with probability `probs[j]`"
-    def __init__(self, dataset=None, labels=None, probs=None, seed=None, epoch=0, rank=0, world_size=1, **kwargs):
+    def __init__(self,
+                 dataset=None, # The dataset to draw from, as for `TfmdDL`
+                 labels=None, # Integer class of every item; read with `dataset_labels` when `None`
+                 probs=None, # Class probabilities p_1..p_K; instance-based (`q=1`) when `None`
+                 seed=None, # Seed of the draws; `None` for a random one shared by all ranks (`shared_seed`)
+                 epoch=0, # Epoch of the next draw
+                 rank=0, # This process's rank under distributed training
+                 world_size=1, # Number of ranks; each keeps every `world_size`-th item of the global draw
+                 **kwargs):
         self.labels = np.asarray(dataset_labels(dataset) if labels is None else labels, dtype=np.int64)
         self.counts = np.bincount(self.labels)
         self.order = torch.from_numpy(np.argsort(self.labels, kind='stable'))
@@ -106,7 +126,9 @@ class SampledDL(TfmdDL):
         self.n_draw = len(self.labels)
         super().__init__(dataset=dataset, n=-(-self.n_draw//world_size), **kwargs)
 
-    def global_idxs(self, epoch:int):
+    def global_idxs(self,
+                    epoch:int, # Epoch whose draw to make
+                   ):
         "Global draw of `epoch`, padded by wrapping to a multiple of `world_size`"
         g = torch.Generator().manual_seed(_epoch_seed(self.seed, epoch))
         p = torch.as_tensor(self.probs, dtype=torch.float64)
@@ -123,7 +145,10 @@ class SampledDL(TfmdDL):
         self.epoch += 1
         return idxs[self.rank::self.world_size].tolist()
 
-    def new(self, dataset=None, cls=None, **kwargs):
+    def new(self,
+            dataset=None, # A new dataset, or `None` to keep this one (and its sampling)
+            cls=None, # Class of the new loader
+            **kwargs):
         "Like `TfmdDL.new`, keeping labels, probabilities, seed and rank when the dataset is kept"
         if dataset is None and (cls is None or issubclass(cls, SampledDL)):
             kwargs = merge(dict(labels=self.labels, probs=self.probs, seed=self.seed, epoch=self.epoch,
@@ -131,14 +156,19 @@ class SampledDL(TfmdDL):
         return super().new(dataset, cls, **kwargs)
 
 # %% ../nbs/01_sampling.ipynb #c021
-def sampled_dl(dl:TfmdDL, q:float=0., seed:int|None=None, labels=None, **kwargs):
+def sampled_dl(dl:TfmdDL, # The loader to sample (its dataset, transforms, batch size and device are kept)
+               q:float=0., # Exponent of `class_probs`: 1 instance, 0.5 square-root, 0 class-based sampling
+               seed:int|None=None, # Seed of the draws (see `SampledDL`)
+               labels=None, # Integer class of every item of `dl.dataset`; read with `dataset_labels` when `None`
+               **kwargs):
     "A `SampledDL` over `dl`'s dataset and transforms drawing class `j` with probability `class_probs(counts, q)[j]`"
     labels = dataset_labels(dl.dataset) if labels is None else np.asarray(labels)
     probs = class_probs(np.bincount(labels), q)
     return dl.new(cls=SampledDL, labels=labels, probs=probs, seed=seed, shuffle=True, **kwargs)
 
 # %% ../nbs/01_sampling.ipynb #c029
-def unwrap_dl(dl):
+def unwrap_dl(dl, # A loader, possibly a fastai `DistributedDL`
+             ):
     "The loader under fastai's `DistributedDL`, with its rank and world size"
     inner = getattr(dl, 'dl', None)
     if inner is not None and hasattr(dl, 'world_size'): return inner, dl.rank, dl.world_size
@@ -148,14 +178,20 @@ def unwrap_dl(dl):
 class QSampling(Callback):
     "Train on a `sampled_dl(dls.train, q)`; `q='prog'` for progressive sampling"
     order = 5
-    def __init__(self, q:float|str=0., seed:int|None=None):
+    def __init__(self,
+                 q:float|str=0., # Exponent of `class_probs`, or `'prog'` for progressive sampling
+                 seed:int|None=None, # Seed of the draws; `None` for a random one shared by all ranks
+                ):
         if not (q=='prog' or isinstance(q, (int,float))): raise ValueError(f"Expected q to be a number or 'prog', got {q!r}")
         store_attr()
         self.sdl, self.src = None, None
 
-    def before_fit(self): self.sdl = None
+    def before_fit(self):
+        "Forget the sampled loader of an earlier fit"
+        self.sdl = None
 
     def before_train(self):
+        "Make (once per training loader) the sampled loader, set this epoch's probabilities, train on it"
         dl = self.learn.dl
         if self.sdl is None or self.src is not dl:
             q = 1. if self.q=='prog' else self.q
