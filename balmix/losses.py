@@ -17,7 +17,9 @@ __all__ = ['cb_weights', 'CBFocal', 'CBLoss', 'FocalLossFlat']
 _all_ = ['FocalLossFlat']
 
 # %% ../nbs/03_losses.ipynb #c008
-def cb_weights(counts, beta:float=0.9999):
+def cb_weights(counts, # Training items per class, n_1..n_K
+               beta:float=0.9999, # Cui et al.'s beta in [0, 1]: 0 no re-weighting, 1 inverse class frequency
+              ):
     "Class-balanced weights `1/E_n`, `E_n=(1-beta^n)/(1-beta)`, summing to the number of non-empty classes"
     n = np.asarray(counts, dtype=np.float64)
     if n.ndim!=1 or not np.isfinite(n).all() or (n<0).any():
@@ -35,12 +37,19 @@ def cb_weights(counts, beta:float=0.9999):
 # %% ../nbs/03_losses.ipynb #c011
 class CBFocal(nn.Module):
     "Per-item `weight[y] * (1-p_y)^gamma * CE`, reduced by `reduction`"
-    def __init__(self, weight, gamma:float=0., reduction:str='mean'):
+    def __init__(self,
+                 weight, # Weight of every class
+                 gamma:float=0., # Focusing exponent: 0 cross-entropy, > 0 focal loss
+                 reduction:str='mean', # 'mean', 'sum' or 'none', applied after weighting
+                ):
         super().__init__()
         self.register_buffer('weight', torch.as_tensor(weight, dtype=torch.float32))
         self.gamma,self.reduction = gamma,reduction
 
-    def forward(self, inp, targ):
+    def forward(self,
+                inp, # Logits, (N, K)
+                targ, # Integer classes, (N,)
+               ):
         loss = FocalLoss(self.gamma, reduction='none')(inp, targ) * self.weight.to(inp.device)[targ]
         return loss.mean() if self.reduction=='mean' else loss.sum() if self.reduction=='sum' else loss
 
@@ -50,12 +59,24 @@ class CBFocal(nn.Module):
 class CBLoss(BaseLoss):
     "Class-balanced loss of Cui et al. (2019) from training class `counts`: weighted CE, focal when `gamma>0`"
     y_int = True
-    def __init__(self, counts, beta:float=0.9999, gamma:float=0., axis:int=-1, reduction:str='mean'):
+    def __init__(self,
+                 counts, # Training items per class, n_1..n_K
+                 beta:float=0.9999, # Cui et al.'s beta: 0 plain (focal) loss, 1 inverse-frequency weights
+                 gamma:float=0., # Focusing exponent: 0 weighted cross-entropy, > 0 weighted focal loss
+                 axis:int=-1, # Class axis of the logits
+                 reduction:str='mean', # 'mean', 'sum' or 'none'
+                ):
         if gamma<0: raise ValueError(f"Expected gamma >= 0, got gamma={gamma}")
         store_attr('counts,beta,gamma')
         super().__init__(CBFocal, weight=cb_weights(counts, beta), gamma=gamma, axis=axis, reduction=reduction)
 
     @property
-    def weight(self): return self.func.weight
-    def decodes(self, x): return x.argmax(dim=self.axis)
-    def activation(self, x): return F.softmax(x, dim=self.axis)
+    def weight(self):
+        "The class weights, a tensor"
+        return self.func.weight
+    def decodes(self, x):
+        "Predicted class: the argmax over the class axis"
+        return x.argmax(dim=self.axis)
+    def activation(self, x):
+        "Class probabilities: the softmax over the class axis"
+        return F.softmax(x, dim=self.axis)
