@@ -130,7 +130,10 @@ def _scores(y, probs, idx, names):
     return {m:res[m] for m in names}
 
 # %% ../nbs/04_metrics.ipynb #c013
-def score(y_true, probs, metrics=None) -> dict:
+def score(y_true, # True class of every item, (N,)
+          probs, # Predicted class probabilities, (N, K); the predicted class is their argmax
+          metrics=None, # A name or names from `METRICS`; all of them when `None`
+         ) -> dict:
     "Each metric of `metrics` (default: all of `METRICS`) from true classes and class probabilities"
     y,p = _check(y_true, probs)
     return {k:float(v[0]) for k,v in _scores(y, p, np.arange(len(y))[None], _names(metrics)).items()}
@@ -146,7 +149,13 @@ def _resamples(y, n, stratified, seed):
         yield idx[:n-start]
 
 # %% ../nbs/04_metrics.ipynb #c022
-def bootstrap_samples(y_true, probs, metrics=None, n:int=1000, stratified:bool=True, seed:int=0) -> pd.DataFrame:
+def bootstrap_samples(y_true, # True class of every item, (N,)
+                      probs, # Predicted class probabilities, (N, K)
+                      metrics=None, # A name or names from `METRICS`; all of them when `None`
+                      n:int=1000, # Number of resamples
+                      stratified:bool=True, # Resample each class within itself (the paper's appendix A.1)
+                      seed:int=0, # Seed of the resamples
+                     ) -> pd.DataFrame:
     "Scores of `n` bootstrap resamples of the predictions, one row per resample"
     y,p = _check(y_true, probs)
     if len(y)==0: raise ValueError("Cannot bootstrap an empty set of predictions")
@@ -158,7 +167,13 @@ def bootstrap_samples(y_true, probs, metrics=None, n:int=1000, stratified:bool=T
     return pd.DataFrame({m:np.concatenate([d[m] for d in parts]) for m in names})
 
 # %% ../nbs/04_metrics.ipynb #c023
-def bootstrap(y_true, probs, metrics=None, n:int=1000, stratified:bool=True, seed:int=0) -> pd.DataFrame:
+def bootstrap(y_true, # True class of every item, (N,)
+              probs, # Predicted class probabilities, (N, K)
+              metrics=None, # A name or names from `METRICS`; all of them when `None`
+              n:int=1000, # Number of resamples
+              stratified:bool=True, # Resample each class within itself (the paper's appendix A.1)
+              seed:int=0, # Seed of the resamples
+             ) -> pd.DataFrame:
     "Mean and std of each metric over `n` bootstrap resamples of the predictions (stratified by class by default)"
     return bootstrap_samples(y_true, probs, metrics, n, stratified, seed).agg(['mean', 'std']).T
 
@@ -178,6 +193,7 @@ def macro_f1():     "Macro-averaged F1 as a fastai metric"; return _accum('macro
 def mauc():         "Mean one-vs-rest AUC as a fastai metric"; return _accum('mauc')
 
 # %% ../nbs/04_metrics.ipynb #c030
-def get_metrics(names=None):
+def get_metrics(names=None, # Names from `METRICS`; all of them when `None`
+               ):
     "Fresh fastai metrics for `names` (default: all of `METRICS`)"
     return [_accum(m) for m in _names(names)]

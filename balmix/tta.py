@@ -16,14 +16,18 @@ __all__ = ['FlipInput', 'flip_tta']
 class FlipInput(Callback):
     "Flip every image input (a tensor with 3 or more dims) along its last axis before the model sees it"
     order = 90
-    def before_batch(self): self.learn.xb = tuple(x.flip(-1) if x.ndim>=3 else x for x in self.xb)
+    def before_batch(self):
+        "Replace the image inputs of `learn.xb` by their mirror images"
+        self.learn.xb = tuple(x.flip(-1) if x.ndim>=3 else x for x in self.xb)
 
 # %% ../nbs/05_tta.ipynb #c006
 def _act(learn):
     "The activation of `learn`'s loss, softmax over the last axis when it has none"
     return getattr(learn.loss_func, 'activation', None) or partial(F.softmax, dim=-1)
 
-def flip_tta(learn, dl=None):
+def flip_tta(learn, # A trained fastai `Learner`
+             dl=None, # A loader without random augmentation; `learn.dls.valid` when `None`
+            ):
     "Mean of the activated predictions on each image and its horizontal flip; `(probs, targets)` like `get_preds`"
     dl = ifnone(dl, learn.dls.valid)
     if getattr(getattr(dl, 'dataset', None), 'split_idx', None)==0:
