@@ -74,9 +74,13 @@ class CBLoss(BaseLoss):
     def weight(self):
         "The class weights, a tensor"
         return self.func.weight
-    def decodes(self, x):
+    def decodes(self,
+                x, # Logits (or probabilities)
+               ):
         "Predicted class: the argmax over the class axis"
         return x.argmax(dim=self.axis)
-    def activation(self, x):
+    def activation(self,
+                   x, # Logits
+                  ):
         "Class probabilities: the softmax over the class axis"
         return F.softmax(x, dim=self.axis)
