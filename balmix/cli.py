@@ -7,41 +7,77 @@ from __future__ import annotations
 import sys, warnings
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 from pathlib import Path
+from fastcore.meta import delegates
 from fastcore.script import call_parse, Param, store_true
-from .core import check_choice
-from .learner import METHODS, TASKS
-from .models import PretrainedUnavailable, check_arch
-from .train import train, load_table
-from .data import messidor2_table
-from .distributed import is_main
-from .experiments import grid_cells, run_grid, write_results, PAPER_METHODS, PAPER_ALPHAS
+from .methods import (METHODS, LOSSES, TASKS, PARAMS, PAPER_METHODS, PAPER_ALPHAS, PAPER, DEMO,
+                            check_method, check_task, method_spec, method_grid)
 
 # %% auto #0
-__all__ = ['DEMO', 'PAPER', 'QUICK', 'print_scores', 'balmix_train', 'balmix_compare']
+__all__ = ['QUICK', 'train_options', 'print_scores', 'balmix_train', 'balmix_compare']
 
 # %% ../nbs/17_cli.ipynb #c005
-DEMO = dict(size=64, bs=32, epochs=5)
-PAPER = dict(size=512, bs=8, epochs=10)
 QUICK = dict(methods='instance,bmu', alphas='0.2', seeds='0', epochs=1, size=32, bs=16, n_boot=50, synth_n=200)
 
+def train_options(
+    task:Param(f"One of {', '.join(TASKS)}", str)='dr',
+    data:Param("Dataset: a MedMNIST .npz, a CSV (with --folder), EyePACS, Hyper-Kvasir or a class-per-folder tree; none: built-in demo set", str)=None,
+    folder:Param("Image folder of a CSV dataset", str)=None,
+    loss:Param(f"Loss replacing the method's own: {', '.join(LOSSES)}", str)=None,
+    q:Param(PARAMS['q'].doc, float)=None,
+    per_item:Param(PARAMS['per_item'].doc, store_true)=False,
+    gamma:Param(PARAMS['gamma'].doc, float)=None,
+    beta:Param(PARAMS['beta'].doc, float)=None,
+    epochs:Param(f"Epochs (default {DEMO['epochs']} on the demo set, {PAPER['epochs']} otherwise)", int)=None,
+    size:Param(f"Image size (default {DEMO['size']} on the demo set, {PAPER['size']} otherwise)", int)=None,
+    bs:Param(f"Batch size (default {DEMO['bs']} on the demo set, {PAPER['bs']} otherwise)", int)=None,
+    lr:Param(f"Learning rate (default {PAPER['lr']})", float)=None,
+    pretrained:Param("Start from ImageNet weights (a weights file, the Hugging Face cache or hub, or a package that ships them)", store_true)=False,
+    weights:Param("A state dict file to start the backbone from", str)=None,
+    messidor:Param("Messidor-2 folder: external test, scored with no retraining", str)=None,
+    num_workers:Param("DataLoader worker processes", int)=0,
+    n_boot:Param("Bootstrap resamples of the test predictions", int)=1000,
+):
+    "The options `balmix_train` and `balmix_compare` share"
+    return dict(task=task, data=data, folder=folder, loss=loss, q=q, per_item=per_item, gamma=gamma, beta=beta, epochs=epochs,
+                size=size, bs=bs, lr=lr, pretrained=pretrained, weights=weights, messidor=messidor, num_workers=num_workers,
+                n_boot=n_boot)
+
+# %% ../nbs/17_cli.ipynb #c006
 def _fail(prog, e):
     "End with one line naming the problem"
     msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     print(f'{prog}: error: {msg}', file=sys.stderr)
     sys.exit(2)
 
-def _defaults(data, **kw):
-    "The demo settings without `data`, the paper's with it, for what is not given"
-    base = DEMO if data is None else PAPER
-    return {k: base[k] if v is None else v for k,v in kw.items()}
-
 def _check_path(p, what):
     if p is not None and not Path(p).exists(): raise FileNotFoundError(f"{what} {p} does not exist")
 
-# %% ../nbs/17_cli.ipynb #c006
+def _method_params(o, **extra):
+    "The method parameters of options `o` (a flag not set is not given)"
+    return dict(q=o['q'], per_item=o['per_item'] or None, gamma=o['gamma'], beta=o['beta'], **extra)
+
+def _check_options(o):
+    "Check the task and the paths of options `o`, fast"
+    check_task(o['task'])
+    for k, what in (('data', 'Data path'), ('messidor', 'Messidor-2 folder'), ('weights', 'Weights file')): _check_path(o[k], what)
+
+def _run_settings(o, **given):
+    "Epochs, size, batch size and learning rate: the given ones, else the demo's without data and the paper's with it"
+    base = DEMO if o['data'] is None else PAPER
+    return {k: base[k] if given.get(k, o.get(k)) is None else given.get(k, o.get(k)) for k in ('epochs', 'size', 'bs', 'lr')}
+
+def _run(prog, f):
+    "Call `f`, turning a user error into one line and exit status 2"
+    try: return f()
+    except (ValueError, FileNotFoundError) as e: _fail(prog, e)
+    except Exception as e:
+        from balmix.models import PretrainedUnavailable
+        if isinstance(e, PretrainedUnavailable): _fail(prog, e)
+        raise
+
 def print_scores(res, task):
     "Print the test (and external) metrics as a table"
-    names = TASKS[task]['metrics']
+    names = check_task(task)['metrics']
     print("\n| part | n | " + ' | '.join(names) + ' |\n|---|---|' + '---|'*len(names))
     for part in ('test', 'external'):
         if part not in res: continue
@@ -51,80 +87,74 @@ def print_scores(res, task):
 
 # %% ../nbs/17_cli.ipynb #c007
 @call_parse
+@delegates(train_options)
 def balmix_train(
-    task:Param("dr, kvasir or generic", str)='dr',
-    data:Param("Dataset: a MedMNIST .npz, a CSV (with --folder), EyePACS, Hyper-Kvasir or a class-per-folder tree; none: built-in demo set", str)=None,
-    folder:Param("Image folder of a CSV dataset", str)=None,
     method:Param(f"One of {', '.join(METHODS)}", str)='bmu',
-    alpha:Param("Balanced-MixUp alpha (default 0.1; 0.4 for mixup)", float)=None,
+    alpha:Param(PARAMS['alpha'].doc + " (default: the method's)", float)=None,
     arch:Param("timm backbone", str)='mobilenetv2_100',
-    epochs:Param("Epochs (default 5 on the demo set, 10 otherwise)", int)=None,
-    size:Param("Image size (default 64 on the demo set, 512 otherwise)", int)=None,
-    bs:Param("Batch size (default 32 on the demo set, 8 otherwise)", int)=None,
-    lr:Param("Learning rate", float)=0.01,
     fold:Param("Held-out fold for cross-validation (tables with folds)", int)=None,
-    n_folds:Param("Number of folds for Hyper-Kvasir or --fold on a folder", int)=None,
+    n_folds:Param("Number of folds for --fold on a CSV or folder (Hyper-Kvasir: the task's)", int)=None,
     seed:Param("Random seed", int)=0,
     out:Param("Output folder", str)='runs/train',
-    pretrained:Param("Start from ImageNet weights (needs them cached or a network)", store_true)=False,
-    messidor:Param("Messidor-2 folder: external test, scored with no retraining", str)=None,
-    num_workers:Param("DataLoader worker processes", int)=0,
-    n_boot:Param("Bootstrap resamples of the test predictions", int)=1000,
     distributed:Param("Train with DDP under torchrun / accelerate launch (one process per GPU)", store_true)=False,
-):
+    **kwargs):
     "Train one model with one method and print its test metrics"
-    try:
-        check_choice(method, METHODS, 'method'); check_choice(task, TASKS, 'task'); check_arch(arch)
-        _check_path(data, 'Data path'); _check_path(messidor, 'Messidor-2 folder')
-        kw = _defaults(data, size=size, bs=bs, epochs=epochs)
-        table = load_table(task, data, folder, seed=seed, n_folds=n_folds if n_folds or fold is None else 5)
-        ext = messidor2_table(messidor) if messidor else None
-        res = train(table, method=method, arch=arch, alpha=alpha, task=task, fold=fold, seed=seed, out=out, lr=lr,
-                    pretrained=pretrained, num_workers=num_workers, external=ext, n_boot=n_boot, distributed=distributed, **kw)
-    except (ValueError, FileNotFoundError, PretrainedUnavailable) as e: _fail('balmix_train', e)
+    o = train_options(**kwargs)
+    def go():
+        check_method(method, o['loss'], **_method_params(o, alpha=alpha))
+        _check_options(o)
+        from balmix.models import check_arch
+        from balmix.data import load_table, messidor2_table
+        from balmix.train import train
+        check_arch(arch)
+        spec = method_spec(method, o['loss'], **_method_params(o, alpha=alpha))
+        nf = n_folds or (check_task(o['task'])['n_folds'] or 5 if fold is not None else None)
+        table = load_table(o['task'], o['data'], o['folder'], seed=seed, n_folds=nf)
+        ext = messidor2_table(o['messidor']) if o['messidor'] else None
+        return train(table, method=spec, arch=arch, task=o['task'], fold=fold, seed=seed, out=out, pretrained=o['pretrained'],
+                     weights=o['weights'], num_workers=o['num_workers'], external=ext, n_boot=o['n_boot'],
+                     distributed=distributed, **_run_settings(o))
+    res = _run('balmix_train', go)
+    from balmix.distributed import is_main
     if not is_main(): return
-    print_scores(res, task)
-    print(f"\nResults in {out}/ (metrics.json, preds.csv, history.csv, confusion.png, per_class_recall.png, best.pth)")
+    print_scores(res, o['task'])
+    print(f"\nResults in {out}/ (metrics.json, preds.csv, history.csv, history.png, confusion.png, per_class_recall.png, best.pth)")
 
 # %% ../nbs/17_cli.ipynb #c008
 def _csv(s, conv=str): return [conv(o) for o in str(s).split(',') if o.strip()]
 
 @call_parse
+@delegates(train_options)
 def balmix_compare(
-    task:Param("dr, kvasir or generic", str)='dr',
-    data:Param("Dataset path (as balmix_train); none: built-in demo set", str)=None,
-    folder:Param("Image folder of a CSV dataset", str)=None,
-    methods:Param("Comma-separated methods", str)=','.join(PAPER_METHODS),
-    alphas:Param("Comma-separated alphas for bmu", str)=','.join(map(str, PAPER_ALPHAS)),
+    methods:Param(f"Comma-separated methods, of {', '.join(METHODS)}", str)=','.join(PAPER_METHODS),
+    alphas:Param("Comma-separated alphas for the methods that sweep alpha (bmu)", str)=','.join(map(str, PAPER_ALPHAS)),
     archs:Param("Comma-separated timm backbones", str)='mobilenetv2_100',
-    folds:Param("Number of CV folds (kvasir default 5); 0 for a train/valid/test split", int)=None,
+    folds:Param("Number of CV folds (default: the task's, 5 for kvasir); 0 for a train/valid/test split", int)=None,
     seeds:Param("Comma-separated seeds (splits without folds)", str)='0',
-    epochs:Param("Epochs per run", int)=None,
-    size:Param("Image size", int)=None,
-    bs:Param("Batch size", int)=None,
-    lr:Param("Learning rate", float)=0.01,
     out:Param("Output folder of the grid", str)='runs/compare',
-    pretrained:Param("Start from ImageNet weights", store_true)=False,
-    messidor:Param("Messidor-2 folder: external test of every DR run", str)=None,
-    num_workers:Param("DataLoader worker processes", int)=0,
-    n_boot:Param("Bootstrap resamples", int)=1000,
     quick:Param("Small smoke-test preset: instance and bmu, 1 epoch, 32 px, 200 demo images", store_true)=False,
-):
+    **kwargs):
     "Run the paper's comparison grid, resuming what is done, and write results.md, results.csv and results.png"
-    try:
-        if quick:
-            methods, alphas, seeds, n_boot = QUICK['methods'], QUICK['alphas'], QUICK['seeds'], QUICK['n_boot']
-            epochs, size, bs = (QUICK[k] if v is None else v for k,v in dict(epochs=epochs, size=size, bs=bs).items())
-        check_choice(task, TASKS, 'task'); _check_path(data, 'Data path'); _check_path(messidor, 'Messidor-2 folder')
+    o = train_options(**kwargs)
+    if quick:
+        methods, alphas, seeds = QUICK['methods'], QUICK['alphas'], QUICK['seeds']
+        o = dict(o, n_boot=QUICK['n_boot'], **{k: QUICK[k] if o[k] is None else o[k] for k in ('epochs', 'size', 'bs')})
+    def go():
+        specs = method_grid(_csv(methods), _csv(alphas, float), o['loss'], **_method_params(o))
+        _check_options(o)
+        from balmix.models import check_arch
+        from balmix.data import load_table, messidor2_table
+        from balmix.experiments import grid_cells, run_grid
         for a in _csv(archs): check_arch(a)
-        if folds is None and task=='kvasir': folds = 5
-        kw = _defaults(data, size=size, bs=bs, epochs=epochs)
-        table = load_table(task, data, folder, n_folds=folds or None, synth_n=QUICK['synth_n'] if quick else 1000,
-                           synth_size=kw['size'] if data is None else 64)
-        cells = grid_cells(_csv(methods), _csv(alphas, float), _csv(archs), range(folds) if folds else None, _csv(seeds, int))
-        ext = messidor2_table(messidor) if messidor else None
-        done = run_grid(table, cells, out, task=task, lr=lr, pretrained=pretrained, num_workers=num_workers,
-                        external=ext, n_boot=n_boot, **kw)
-    except (ValueError, FileNotFoundError, PretrainedUnavailable) as e: _fail('balmix_compare', e)
+        nf = check_task(o['task'])['n_folds'] if folds is None else folds
+        kw = _run_settings(o)
+        table = load_table(o['task'], o['data'], o['folder'], n_folds=nf or None, synth_n=QUICK['synth_n'] if quick else 1000,
+                           synth_size=kw['size'] if o['data'] is None else 64)
+        cells = grid_cells(specs, archs=_csv(archs), folds=range(nf) if nf else None, seeds=_csv(seeds, int))
+        ext = messidor2_table(o['messidor']) if o['messidor'] else None
+        return run_grid(table, cells, out, task=o['task'], pretrained=o['pretrained'], weights=o['weights'],
+                        num_workers=o['num_workers'], external=ext, n_boot=o['n_boot'], **kw)
+    done = _run('balmix_compare', go)
+    from balmix.experiments import write_results
     print(f"{done['run']} run(s) trained, {done['skipped']} already complete in {out}\n")
-    print(write_results(out, task))
+    print(write_results(out, o['task']))

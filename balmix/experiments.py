@@ -9,39 +9,39 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.all import *
 from fastprogress.fastprogress import progress_bar
-from .core import atomic_write, write_csv, save_fig, check_choice
-from .learner import TASKS, METHODS
+from .core import atomic_write, write_csv, save_fig
+from .methods import METHODS, PAPER_METHODS, PAPER_ALPHAS, method_grid, spec_name, check_task
 from .train import train
 
 # %% auto #0
-__all__ = ['PAPER_METHODS', 'PAPER_ALPHAS', 'grid_cells', 'cell_done', 'run_grid', 'collect', 'results_table', 'to_markdown',
-           'plot_results', 'write_results']
+__all__ = ['grid_cells', 'cell_done', 'run_grid', 'collect', 'results_table', 'to_markdown', 'plot_results', 'paired_compare',
+           'paired_markdown', 'per_class_recall', 'plot_recall_table', 'write_results']
 
 # %% ../nbs/16_experiments.ipynb #c005
-PAPER_METHODS = ('class', 'instance', 'sqrt', 'focal', 'cb', 'bmu')
-PAPER_ALPHAS = (0.1, 0.2, 0.3)
-
-def grid_cells(methods=PAPER_METHODS, alphas=PAPER_ALPHAS, archs=('mobilenetv2_100',), folds=None, seeds=(0,)):
-    "One dict per grid cell: `bmu` once per alpha, every cell for each arch and each fold (or seed)"
-    for m in methods: check_choice(m, METHODS, 'method')
-    runs = [dict(fold=f, seed=0, run=f'fold{f}') for f in folds] if folds is not None else [dict(fold=None, seed=s, run=f'seed{s}') for s in seeds]
-    cells = []
-    for arch, m in itertools.product(archs, methods):
-        for a in (alphas if m=='bmu' else [None]):
-            row = m if a is None else f'{m}_a{a:g}'
-            cells += [dict(arch=arch, method=m, alpha=a, row=row, name=f'{arch}/{row}/{r["run"]}', **r) for r in runs]
-    return cells
+def grid_cells(specs=None, # `method_spec`s (from `method_grid`); None: the paper's rows
+               archs=('mobilenetv2_100',), # timm backbones
+               folds=None, # Held-out folds (cross-validation); None: a train/valid/test split per seed
+               seeds=(0,)): # Seeds, when there are no folds
+    "One dict per grid cell: every method spec for each arch and each fold (or seed)"
+    specs = method_grid() if specs is None else specs
+    runs = ([dict(fold=f, seed=0, run=f'fold{f}') for f in folds] if folds is not None
+            else [dict(fold=None, seed=s, run=f'seed{s}') for s in seeds])
+    return [dict(arch=arch, spec=sp, row=spec_name(sp), name=f'{arch}/{spec_name(sp)}/{r["run"]}', **r)
+            for arch, sp in itertools.product(archs, specs) for r in runs]
 
 # %% ../nbs/16_experiments.ipynb #c007
 def cell_done(out, cell): return (Path(out)/cell['name']/'metrics.json').exists()
 
-@delegates(train, but=['method', 'arch', 'alpha', 'fold', 'seed', 'out', 'show_bar'])
-def run_grid(table, cells, out, **kwargs):
+@delegates(train, but=['method', 'arch', 'fold', 'seed', 'out', 'show_bar'])
+def run_grid(table, # The dataset's table, shared by every cell
+             cells, # `grid_cells`
+             out, # Output folder of the grid
+             **kwargs):
     "Train every cell of `cells` not yet complete in `out`; returns the number run and skipped"
     todo = [c for c in cells if not cell_done(out, c)]
     for c in progress_bar(todo):
-        train(table, method=c['method'], arch=c['arch'], alpha=c['alpha'], fold=c['fold'], seed=c['seed'],
-              out=Path(out)/c['name'], show_bar=False, **kwargs)
+        train(table, method=c['spec'], arch=c['arch'], fold=c['fold'], seed=c['seed'], out=Path(out)/c['name'],
+              show_bar=False, **kwargs)
     return dict(run=len(todo), skipped=len(cells)-len(todo))
 
 # %% ../nbs/16_experiments.ipynb #c009
@@ -51,8 +51,8 @@ def collect(out) -> pd.DataFrame:
     for fn in sorted(Path(out).rglob('metrics.json')):
         m = json.loads(fn.read_text())
         c = m['config']; run = fn.parent.name
-        row = dict(arch=c['arch'], row=fn.parent.parent.name, method=c['method'], alpha=c.get('alpha'), fold=c.get('fold'),
-                   seed=m['seed'], task=c['task'], run=run)
+        row = dict(arch=c['arch'], row=fn.parent.parent.name, method=c['method'], loss=c.get('loss'),
+                   alpha=c.get('params', {}).get('alpha'), fold=c.get('fold'), seed=m['seed'], task=c['task'], run=run)
         for part in ('test', 'external'):
             if part not in m: continue
             for k,v in m[part]['scores'].items(): row[f'{part}:{k}'] = v
@@ -77,7 +77,7 @@ def _summary(g, part, metric, cv):
 
 def results_table(df:pd.DataFrame, task:str='dr', part:str='test'):
     "The paper's table of `part` for `task`: numbers for ranking and formatted text with the best in bold"
-    metrics, cv = TASKS[task]['metrics'], df['fold'].notna().any()
+    metrics, cv = check_task(task)['metrics'], df['fold'].notna().any()
     keys, txts = {}, {}
     for (arch, row), g in df.groupby(['arch', 'row'], sort=False):
         for m in metrics:
@@ -105,7 +105,7 @@ def to_markdown(txt:pd.DataFrame, title:str='') -> str:
 def plot_results(df:pd.DataFrame, task:str, fn, part:str='test'):
     "Save the main metric of every run, one column of points per method and arch"
     from matplotlib.figure import Figure
-    m = TASKS[task]['monitor']
+    m = check_task(task)['monitor']
     groups = list(df.groupby(['arch', 'row'], sort=False))
     fig = Figure(figsize=(1.5+0.7*len(groups), 3.5)); ax = fig.subplots()
     for i, ((arch, row), g) in enumerate(groups):
@@ -114,18 +114,86 @@ def plot_results(df:pd.DataFrame, task:str, fn, part:str='test'):
     ax.set_ylabel(f'{part} {m}'); ax.set_title(f'{m} per method ({part})')
     save_fig(fig, fn)
 
+# %% ../nbs/16_experiments.ipynb #pc02
+def paired_compare(df:pd.DataFrame, # Runs, as `collect` returns them
+                   baseline:str='instance', # The method row the others are compared with
+                   metric:str='mcc', # A metric of the runs' scores
+                   part:str='test', # 'test' or 'external'
+                   conf:float=0.95) -> pd.DataFrame: # Confidence of the t-interval
+    "One row per (arch, method) but the baseline: paired differences to `baseline` over matched seeds or folds"
+    from scipy import stats
+    col = f'{part}:{metric}'
+    if baseline not in set(df['row']):
+        raise ValueError(f"Baseline {baseline!r} is not a method of the runs: expected one of {', '.join(dict.fromkeys(df['row']))}")
+    base, rows = df[df.row==baseline].set_index(['arch', 'run'])[col], []
+    for (arch, row), g in df[df.row!=baseline].groupby(['arch', 'row'], sort=False):
+        d = (g.set_index(['arch', 'run'])[col] - base).dropna()
+        n, mean = len(d), d.mean()
+        half = stats.t.ppf((1+conf)/2, n-1)*d.std(ddof=1)/np.sqrt(n) if n>1 else np.nan
+        p = stats.wilcoxon(d).pvalue if (d!=0).sum()>=2 else np.nan
+        rows.append(dict(arch=arch, method=row, metric=metric, n=n, mean_diff=mean, ci_low=mean-half, ci_high=mean+half,
+                         p_value=p, wins=int((d>0).sum()), ties=int((d==0).sum()), losses=int((d<0).sum())))
+    return pd.DataFrame(rows)
+
+def paired_markdown(pc:pd.DataFrame, title:str='') -> str:
+    "A markdown table of `paired_compare`'s rows"
+    lines = ([f'### {title}', ''] if title else []) + ['| arch | method | n | mean diff | 95% CI | p (Wilcoxon) | wins/ties/losses |', '|---|---|---|---|---|---|---|']
+    lines += [f"| {r.arch} | {r.method} | {r.n} | {r.mean_diff:+.3f} | [{r.ci_low:+.3f}, {r.ci_high:+.3f}] | {_fmt(r.p_value)} | {r.wins}/{r.ties}/{r.losses} |"
+              for r in pc.itertuples()]
+    return '\n'.join(lines) + '\n'
+
+# %% ../nbs/16_experiments.ipynb #pc06
+def per_class_recall(out, # Output folder of a grid
+                     part:str='preds') -> pd.DataFrame: # 'preds' (test) or 'external_preds'
+    "Recall of each class (columns, in vocab order) of every complete run under `out` (rows: arch, row, run)"
+    from sklearn.metrics import recall_score
+    rows = []
+    for fn in sorted(Path(out).rglob('metrics.json')):
+        p = fn.parent/f'{part}.csv'
+        if not p.exists(): continue
+        vocab, pr = json.loads(fn.read_text())['vocab'], pd.read_csv(p, dtype={'label': str, 'pred': str})
+        rec = recall_score(pr.label, pr.pred, labels=vocab, average=None, zero_division=np.nan)
+        rows.append(dict(arch=fn.parent.parent.parent.name, row=fn.parent.parent.name, run=fn.parent.name, **dict(zip(vocab, rec))))
+    if not rows: return pd.DataFrame(rows)
+    key, order = ['arch', 'row', 'run'], collect(out)[['arch', 'row', 'run']]
+    return order.merge(pd.DataFrame(rows), on=key)
+
+def plot_recall_table(rec:pd.DataFrame, fn, title:str='Test recall per class (mean over runs)'):
+    "Save the mean recall of each class per method as an annotated heat map"
+    from matplotlib.figure import Figure
+    m = rec.drop(columns='run').groupby(['arch', 'row'], sort=False).mean()
+    fig = Figure(figsize=(1.5+0.6*m.shape[1], 0.8+0.35*len(m))); ax = fig.subplots()
+    ax.imshow(m.to_numpy(dtype=float), vmin=0, vmax=1, cmap='viridis', aspect='auto')
+    for (i, j), v in np.ndenumerate(m.to_numpy(dtype=float)): ax.text(j, i, _fmt(v, 2), ha='center', va='center', color='w' if v<0.6 else 'k', fontsize=7)
+    ax.set_xticks(range(m.shape[1])); ax.set_xticklabels(m.columns, rotation=60, ha='right')
+    ax.set_yticks(range(len(m))); ax.set_yticklabels([r if len(set(m.index.get_level_values(0)))==1 else f'{a} {r}' for a, r in m.index])
+    ax.set_title(title); save_fig(fig, fn)
+    return m
+
 # %% ../nbs/16_experiments.ipynb #c012
-def write_results(out, task:str='dr') -> str:
-    "Write `results.md`, `results.csv` and `results.png` from the runs under `out`; return the markdown"
+def _main_metrics(task): return list(dict.fromkeys([check_task(task)['monitor'], 'balanced_acc', 'macro_f1']))
+
+def write_results(out, # Output folder of a grid
+                  task:str='dr', # A name of `TASKS`
+                  baseline:str='instance') -> str: # Method row of the paired comparisons
+    "Write `results.md`, `results.csv`, `results.png`, `paired.csv` and the per-class recall from the runs under `out`"
     out, df = Path(out), collect(out)
     if not len(df): raise ValueError(f"No complete run (metrics.json) under {out}")
-    md = []
+    md, paired = [], []
     for part in ('test', 'external'):
         if not any(c.startswith(f'{part}:') for c in df.columns): continue
         num, txt = results_table(df, task, part)
         md.append(to_markdown(txt, f'{part} ({"min <- median -> max over folds" if df.fold.notna().any() else "bootstrap mean ± std"})'))
+        if baseline not in set(df.row) or df.row.nunique()<2: continue
+        for m in [m for m in _main_metrics(task) if f'{part}:{m}' in df]:
+            pc = paired_compare(df, baseline=baseline, metric=m, part=part).assign(part=part)
+            md.append(paired_markdown(pc, f'{part}: {m}, paired difference to {baseline} (same arch and {"fold" if df.fold.notna().any() else "seed"})'))
+            paired.append(pc)
     write_csv(out/'results.csv', df)
+    if paired: write_csv(out/'paired.csv', pd.concat(paired, ignore_index=True))
     plot_results(df, task, out/'results.png')
+    rec = per_class_recall(out)
+    if len(rec): write_csv(out/'per_class_recall.csv', rec); plot_recall_table(rec, out/'per_class_recall.png')
     text = '\n'.join(md)
     atomic_write(out/'results.md', lambda t: t.write_text(text))
     return text

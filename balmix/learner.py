@@ -4,64 +4,47 @@
 
 # %% ../nbs/13_learner.ipynb #c002
 from __future__ import annotations
-import numpy as np, torch, timm
+import numpy as np, torch
 from fastcore.all import *
 from fastai.learner import Learner
 from fastai.optimizer import SGD
-from fastai.losses import CrossEntropyLossFlat
 from fastai.data.transforms import Normalize
 from fastai.callback.tracker import SaveModelCallback
-from fastai.callback.mixup import MixUp
 import fastai.callback.schedule, fastai.callback.progress  # patch fit_one_cycle, no_bar onto Learner
-from .sampling import QSampling, dataset_labels
-from .callback import BalancedMixUp
-from .losses import CBLoss, FocalLossFlat
+from .sampling import dataset_labels
 from .metrics import get_metrics
-from .models import timm_model
+from .methods import method_spec, method_callbacks, method_loss, check_task
+from .models import timm_model, backbone_stats
 
 # %% auto #0
-__all__ = ['METHODS', 'TASKS', 'DEFAULT_ALPHA', 'method_loss', 'method_cbs', 'make_learner']
+__all__ = ['add_norm', 'make_learner']
 
 # %% ../nbs/13_learner.ipynb #c005
-METHODS = ('instance', 'class', 'sqrt', 'prog', 'focal', 'cb', 'mixup', 'bmu')
-TASKS = dict(dr=dict(metrics=('quad_kappa', 'mcc', 'kendall_tau'), monitor='quad_kappa'),
-             kvasir=dict(metrics=('mcc', 'balanced_acc', 'macro_f1'), monitor='mcc'),
-             generic=dict(metrics=('mcc', 'balanced_acc', 'macro_f1'), monitor='mcc'))
-DEFAULT_ALPHA = dict(bmu=0.1, mixup=0.4)
+def add_norm(dls, # DataLoaders to normalise
+             arch:str): # timm backbone whose statistics to use
+    "Add `arch`'s `Normalize` to `dls` unless they already normalise"
+    if any(isinstance(t, Normalize) for t in dls.train.after_batch.fs): return dls
+    dls.add_tfms([Normalize.from_stats(*backbone_stats(arch))], 'after_batch')
+    return dls
 
-# %% ../nbs/13_learner.ipynb #c016
-def method_loss(method:str, counts):
-    "The loss of `method`: `FocalLossFlat(gamma=2)`, `CBLoss(counts)` or cross-entropy"
-    if method=='focal': return FocalLossFlat(gamma=2.)
-    if method=='cb': return CBLoss(counts)
-    return CrossEntropyLossFlat()
-
-def method_cbs(method:str, alpha:float|None=None, seed:int|None=None):
-    "The callbacks of `method`"
-    alpha = DEFAULT_ALPHA.get(method) if alpha is None else alpha
-    q = {'class': 0., 'sqrt': 0.5, 'prog': 'prog'}
-    if method in q: return [QSampling(q[method], seed=seed)]
-    if method=='mixup': return [MixUp(alpha)]
-    if method=='bmu': return [BalancedMixUp(alpha, seed=seed)]
-    return []
-
-# %% ../nbs/13_learner.ipynb #c017
-def _add_norm(dls, arch):
-    "Add the backbone's `Normalize` to `dls` when it has none (pretrained weights expect it)"
-    if any(isinstance(t, Normalize) for t in dls.train.after_batch.fs): return
-    cfg = timm.models.get_pretrained_cfg(arch)
-    dls.add_tfms([Normalize.from_stats(cfg.mean, cfg.std)], 'after_batch')
-
-# %% ../nbs/13_learner.ipynb #c018
-@delegates(Learner.__init__, but=['model', 'loss_func', 'metrics', 'lr'])
-def make_learner(dls, arch:str='mobilenetv2_100', method:str='bmu', alpha:float|None=None, pretrained:bool=False,
-                 task:str='dr', lr:float=0.01, seed:int|None=None, fname:str='best', cbs=None, **kwargs):
-    "A `Learner` training timm's `arch` on `dls` with `method`, the metrics of `task`, and the best epoch kept"
-    check_choice(method, METHODS, 'method'); check_choice(task, TASKS, 'task')
-    if alpha is not None and not alpha>0: raise ValueError(f"alpha must be > 0, got {alpha}")
+@delegates(Learner.__init__, but=['model', 'loss_func', 'metrics', 'lr', 'opt_func'])
+def make_learner(dls, # DataLoaders of a single-label classification task
+                 method:str|dict='bmu', # A name of `METHODS`, or a `method_spec` (another loss, parameters)
+                 arch:str='mobilenetv2_100', # timm backbone
+                 task:str='dr', # A name of `TASKS`: its metrics, and the one that keeps the best epoch
+                 pretrained:bool=False, # Start from ImageNet weights (see `timm_model`)
+                 weights=None, # A state dict file to start the backbone from
+                 lr:float=0.01, # Learning rate of SGD
+                 seed:int|None=None, # Seed of the method's sampled loaders
+                 fname:str='best', # Name of the best epoch's weights file in `path/model_dir`
+                 cbs=None, # More callbacks
+                 **kwargs):
+    "A `Learner` training `arch` on `dls` with `method`, the metrics of `task`, and the best epoch kept"
+    spec, t = method_spec(method) if isinstance(method, str) else method, check_task(task)
     counts = np.bincount(dataset_labels(dls.train.dataset), minlength=dls.c)
-    if pretrained: _add_norm(dls, arch)
-    t = TASKS[task]
+    model = timm_model(arch, dls.c, pretrained=pretrained, weights=weights)
     save = SaveModelCallback(monitor=t['monitor'], fname=fname, with_opt=False)
-    return Learner(dls, timm_model(arch, dls.c, pretrained), loss_func=method_loss(method, counts), opt_func=SGD, lr=lr,
-                   metrics=get_metrics(t['metrics']), cbs=L(method_cbs(method, alpha, seed))+save+L(cbs), **kwargs)
+    learn = Learner(add_norm(dls, arch), model, loss_func=method_loss(spec, counts), opt_func=SGD, lr=lr,
+                    metrics=get_metrics(t['metrics']), cbs=L(method_callbacks(spec, seed))+save+L(cbs), **kwargs)
+    learn.method = spec
+    return learn

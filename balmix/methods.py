@@ -9,9 +9,9 @@ from fastcore.all import *
 from .core import check_choice
 
 # %% auto #0
-__all__ = ['PARAMS', 'STRATEGIES', 'LOSSES', 'PRESETS', 'METHODS', 'TASKS', 'positive', 'unit', 'non_negative', 'boolean',
-           'Param', 'Strategy', 'Loss', 'check_method', 'method_spec', 'method_callbacks', 'method_loss', 'spec_name',
-           'check_task', 'methods_table']
+__all__ = ['PARAMS', 'STRATEGIES', 'LOSSES', 'PRESETS', 'METHODS', 'TASKS', 'PAPER_METHODS', 'PAPER_ALPHAS', 'PAPER', 'DEMO',
+           'positive', 'unit', 'non_negative', 'boolean', 'Param', 'Strategy', 'Loss', 'check_method', 'method_spec',
+           'method_callbacks', 'method_loss', 'spec_name', 'check_task', 'method_grid', 'methods_table']
 
 # %% ../nbs/11_methods.ipynb #c005
 def positive(name, v):
@@ -171,6 +171,33 @@ TASKS = dict(dr=dict(metrics=('quad_kappa', 'mcc', 'kendall_tau'), monitor='quad
 def check_task(task:str) -> dict:
     "The metrics, monitor and default number of folds of `task`"
     return TASKS[check_choice(task, TASKS, 'task')]
+
+# %% ../nbs/11_methods.ipynb #g002
+PAPER_METHODS = ('class', 'instance', 'sqrt', 'focal', 'cb', 'bmu')
+PAPER_ALPHAS = (0.1, 0.2, 0.3)
+
+def method_grid(methods=PAPER_METHODS, # Names of `METHODS`
+                alphas=PAPER_ALPHAS, # Values of alpha for the strategies that sweep it (Balanced-MixUp)
+                loss:str|None=None, # A name of `LOSSES` for every method (None: each preset's)
+                **params) -> list: # Parameters for the methods that take them (None: not given)
+    "One `method_spec` per method and swept alpha, all checked before any is built"
+    for m in methods: check_choice(m, PRESETS, 'method')
+    if loss is not None: check_choice(loss, LOSSES, 'loss')
+    takes = {m: _params_of(PRESETS[m][0], loss or PRESETS[m][1]) for m in methods}
+    given = {k:v for k,v in params.items() if v is not None}
+    for k in given:
+        if not any(k in t for t in takes.values()):
+            raise ValueError(f"{k} is not a parameter of any method of the grid ({', '.join(methods)})")
+    asked = []
+    for m in methods:
+        kw, sweep = {k:v for k,v in given.items() if k in takes[m]}, STRATEGIES[PRESETS[m][0]].sweep
+        asked += [(m, kw if a is None else {**kw, sweep: a}) for a in (alphas if sweep and alphas else [None])]
+    for m, kw in asked: check_method(m, loss, **kw)
+    return [method_spec(m, loss, **kw) for m, kw in asked]
+
+# %% ../nbs/11_methods.ipynb #p002
+PAPER = dict(size=512, bs=8, epochs=10, lr=0.01)
+DEMO = dict(size=64, bs=32, epochs=5, lr=0.01)
 
 # %% ../nbs/11_methods.ipynb #c026
 def methods_table() -> str:

@@ -4,44 +4,35 @@
 
 # %% ../nbs/15_train.ipynb #c002
 from __future__ import annotations
-import contextlib, json, time, warnings
+import contextlib, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.all import *
 from fastai.torch_core import set_seed
 from sklearn.metrics import confusion_matrix, recall_score
-from .data import (synth_fundus, medmnist_table, csv_table, hyper_kvasir_table, eyepacs_table, folder_table,
-                         table_dls, table_test_dl, table_vocab)
-from .core import write_json, write_csv, save_fig, check_choice
-from .learner import make_learner, TASKS
+from .core import write_json, write_csv, save_fig
+from .methods import method_spec, spec_name, check_task, PAPER
 from .metrics import score, bootstrap
-from .tta import flip_tta
 from .sampling import dataset_labels
+from .tta import flip_tta
+from .data import table_dls, table_test_dl, table_vocab
+from .learner import make_learner
 from .distributed import ddp_ctx, init_distrib, is_main
 
 # %% auto #0
-__all__ = ['load_table', 'evaluate', 'plot_confusion', 'plot_recall', 'train']
-
-# %% ../nbs/15_train.ipynb #c008
-def load_table(task:str='dr', data=None, folder=None, seed:int=0, n_folds:int|None=None, synth_n:int=1000, synth_size:int=64):
-    "The table of the dataset at `data` for `task` (the built-in `synth_fundus` set when `data` is None)"
-    check_choice(task, TASKS, 'task')
-    if data is None:
-        if task=='kvasir': raise ValueError("--task kvasir needs --data: the path of Hyper-Kvasir's labeled-images folder")
-        return synth_fundus(n=synth_n, size=synth_size, seed=seed)
-    p = Path(data)
-    if not p.exists(): raise FileNotFoundError(f"Data path {p} does not exist")
-    if p.suffix=='.npz': return medmnist_table(p)
-    if p.suffix=='.csv': return csv_table(p, folder=folder, seed=seed, n_folds=n_folds)
-    if task=='kvasir': return hyper_kvasir_table(p, n_folds=n_folds or 5, seed=seed)
-    if (p/'trainLabels.csv').exists(): return eyepacs_table(p, seed=seed)
-    return folder_table(p, seed=seed, n_folds=n_folds)
+__all__ = ['evaluate', 'plot_confusion', 'plot_recall', 'plot_history', 'train']
 
 # %% ../nbs/15_train.ipynb #c010
-def evaluate(probs, targs, vocab, task:str='dr', n_boot:int=1000, seed:int=0, items=None):
+def evaluate(probs, # Predicted class probabilities, one row per item
+             targs, # True classes (indices into `vocab`)
+             vocab, # Class names
+             task:str='dr', # A name of `TASKS`: which metrics are bootstrapped
+             n_boot:int=1000, # Stratified bootstrap resamples (0: none)
+             seed:int=0, # Seed of the bootstrap
+             items=None): # Names of the items (image files); default 0..n-1
     "Scores, bootstrap mean/std and a predictions table for class probabilities `probs` of true classes `targs`"
     probs, targs = np.asarray(probs, dtype=np.float64), np.asarray(targs)
-    names = TASKS[task]['metrics']
+    names = check_task(task)['metrics']
     res = dict(n=len(targs), scores=score(targs, probs))
     if n_boot: res['bootstrap'] = bootstrap(targs, probs, names, n=n_boot, seed=seed).to_dict('index')
     pred = probs.argmax(1)
@@ -71,6 +62,20 @@ def plot_recall(targs, pred, vocab, fn, title='Recall per class'):
     save_fig(fig, fn)
     return rec
 
+def plot_history(hist:pd.DataFrame, # `history.csv` of a run: epoch, train_loss, valid_loss, metrics
+                 monitor:str, # The metric that picks the best epoch
+                 fn, # PNG file to write
+                 title='Training history'):
+    "Save the losses and the monitored validation metric per epoch, the best epoch marked, as a PNG"
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(7, 2.6)); a1, a2 = fig.subplots(1, 2)
+    for c in ('train_loss', 'valid_loss'): a1.plot(hist['epoch'], hist[c], 'o-', label=c)
+    a1.set_xlabel('epoch'); a1.legend(); a1.set_title(title)
+    best = hist[monitor].idxmax()
+    a2.plot(hist['epoch'], hist[monitor], 'o-'); a2.plot(hist['epoch'][best], hist[monitor][best], 'r*', ms=12, label='kept')
+    a2.set_xlabel('epoch'); a2.set_ylabel(f'valid {monitor}'); a2.legend()
+    save_fig(fig, fn)
+
 # %% ../nbs/15_train.ipynb #c015
 def _test_part(table, fold):
     "Which rows are predicted: the held-out fold, else the test split, else the validation split"
@@ -80,37 +85,58 @@ def _test_part(table, fold):
     return dict(split=split), split
 
 # %% ../nbs/15_train.ipynb #c016
-def train(table, method:str='bmu', arch:str='mobilenetv2_100', epochs:int=10, size:int=512, bs:int=8, lr:float=0.01,
-          alpha:float|None=None, task:str='dr', fold:int|None=None, seed:int=0, out='runs/run', pretrained:bool=False,
-          num_workers:int|None=None, external=None, n_boot:int=1000, show_bar:bool=True, cbs=None, distributed:bool=False):
+def train(table, # A balmix table (`balmix.data`): image, label, split or fold
+          method:str|dict='bmu', # A name of `METHODS`, or a `method_spec` (another loss, parameters)
+          arch:str='mobilenetv2_100', # timm backbone
+          epochs:int=PAPER['epochs'], # Epochs of `fit_one_cycle`
+          size:int=PAPER['size'], # Image size
+          bs:int=PAPER['bs'], # Batch size (per process under DDP)
+          lr:float=PAPER['lr'], # Maximum learning rate of the one-cycle schedule
+          task:str='dr', # A name of `TASKS`: metrics and the one that keeps the best epoch
+          fold:int|None=None, # Held-out fold of a table with folds (cross-validation)
+          seed:int=0, # Seed of everything random: weights, augmentation, sampling, bootstrap
+          out='runs/run', # Output folder of the run
+          pretrained:bool=False, # Start from ImageNet weights (`balmix.models.timm_model`)
+          weights=None, # A state dict file to start the backbone from
+          num_workers:int|None=None, # DataLoader worker processes (None: fastai's default)
+          external=None, # A table scored with no retraining (Messidor-2 for DR)
+          n_boot:int=1000, # Bootstrap resamples of the test predictions
+          show_bar:bool=True, # Show fastai's progress bars
+          cbs=None, # More callbacks for the Learner
+          distributed:bool=False): # Train with DDP under torchrun or accelerate launch
     "Train `method` on `table`, keep the best epoch, score flip-TTA test predictions and write the results into `out`"
-    t0, out = time.time(), Path(out)
-    check_choice(task, TASKS, 'task')
+    t0, out, t = time.time(), Path(out), check_task(task)
+    spec = method_spec(method) if isinstance(method, str) else method
     if fold is None and 'fold' in table and 'split' not in table: fold = 0
     if distributed: init_distrib()
     set_seed(seed, reproducible=True)
-    dls = table_dls(table, size=size, bs=bs, split='valid', fold=fold, num_workers=num_workers, seed=seed)
-    learn = make_learner(dls, arch, method, alpha, pretrained, task, lr, seed=seed, path=out, model_dir='.', cbs=cbs)
+    dls = table_dls(table, size=size, bs=bs, split='valid', fold=fold, num_workers=num_workers, seed=seed, stats=None)
+    learn = make_learner(dls, method=spec, arch=arch, task=task, pretrained=pretrained, weights=weights, lr=lr, seed=seed,
+                         path=out, model_dir='.', cbs=cbs)
     vocab, part = table_vocab(table), _test_part(table, fold)
     with (ddp_ctx(learn) if distributed else contextlib.nullcontext()), (contextlib.nullcontext() if show_bar else learn.no_bar()):
         learn.fit_one_cycle(epochs, lr)
         t_fit, hist = time.time(), _history(learn)
-        test, preds = _predict(learn, dls, table, part[0], vocab, task, n_boot, seed)
-        if external is not None: ext, ext_preds = _predict(learn, dls, external, dict(split='test'), vocab, task, n_boot, seed)
-    res = dict(config=dict(method=method, arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold,
-                           alpha=getattr(getattr(learn, 'balanced_mix_up', None), 'alpha', alpha), pretrained=pretrained,
-                           n_boot=n_boot, train_counts=np.bincount(dataset_labels(dls.train.dataset), minlength=len(vocab))),
-               seed=seed, vocab=[str(v) for v in vocab], best_epoch=int(hist[learn.save_model.monitor].idxmax()),
-               monitor=learn.save_model.monitor)
-    res['test'] = dict(test, part=part[1])
+        pred = partial(_predict, learn, dls, vocab=vocab, task=task, n_boot=n_boot, seed=seed)
+        test, preds = pred(table, part[0])
+        if external is not None: ext, ext_preds = pred(external, dict(split='test'))
+    config = dict(name=spec_name(spec), **spec, arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold,
+                  pretrained=pretrained, weights_source=getattr(learn.model, 'weights_source', None), n_boot=n_boot,
+                  train_counts=np.bincount(dataset_labels(dls.train.dataset), minlength=len(vocab)))
+    res = dict(config=config, seed=seed, vocab=[str(v) for v in vocab], best_epoch=int(hist[t['monitor']].idxmax()),
+               monitor=t['monitor'], test=dict(test, part=part[1]))
     if external is not None: res['external'] = ext
     res['timings'] = dict(fit_s=t_fit-t0, predict_s=time.time()-t_fit, total_s=time.time()-t0)
-    if not is_main(): return res
-    if external is not None: write_csv(out/'external_preds.csv', ext_preds)
+    if is_main(): _write_run(out, res, hist, preds, vocab, ext_preds if external is not None else None)
+    return res
+
+def _write_run(out, res, hist, preds, vocab, ext_preds=None):
+    "Write a run's files, `metrics.json` last"
+    if ext_preds is not None: write_csv(out/'external_preds.csv', ext_preds)
     write_csv(out/'history.csv', hist); write_csv(out/'preds.csv', preds)
+    plot_history(hist, res['monitor'], out/'history.png')
     plot_confusion(preds.label, preds.pred, vocab, out/'confusion.png'); plot_recall(preds.label, preds.pred, vocab, out/'per_class_recall.png')
     write_json(out/'metrics.json', res)
-    return res
 
 def _history(learn):
     "Per-epoch losses and metrics of the last fit (read before `get_preds` resets the recorder)"
@@ -119,6 +145,7 @@ def _history(learn):
     return hist.reset_index()
 
 def _predict(learn, dls, table, part, vocab, task, n_boot, seed):
+    "Scores and predictions table of the flip-TTA predictions of the rows `part` of `table`"
     dl = table_test_dl(dls, table, **part)
     probs, targs = flip_tta(learn, dl)
-    return evaluate(probs.numpy(), targs.numpy(), vocab, task, n_boot, seed, items=dl.items['image'].tolist())
+    return evaluate(probs.numpy(), targs.numpy(), vocab, task=task, n_boot=n_boot, seed=seed, items=dl.items['image'].tolist())
