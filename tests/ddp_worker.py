@@ -1,28 +1,21 @@
 "One rank of the DDP tests: run by `torchrun --nproc_per_node 2 tests/ddp_worker.py OUTDIR` from tests/test_distributed.py"
 import sys, warnings
 from pathlib import Path
-import numpy as np, pandas as pd, torch
-from torch import nn
+import torch
 from fastai.vision.all import *
 from balmix.sampling import sampled_dl, QSampling
 from balmix.callback import BalancedMixUp
 from balmix.tta import flip_tta
 from balmix.distributed import init_distrib, ddp_ctx, gather_preds, is_main, DistribDL
+from balmix.testing import synth_dls, tiny_cnn
 
 TRAIN_COUNTS, N_VALID, SEED = (200, 30, 10), 61, 1
 
-def synth_dls(bs=16):
-    "Train items of classes 0, 1, 2 in `TRAIN_COUNTS` then `N_VALID` validation items; 3x8x8 float images around grey level `0.25*(c+1)`"
-    rng = np.random.default_rng(0)
-    labels = np.concatenate([np.repeat(np.arange(3), TRAIN_COUNTS), rng.integers(0, 3, N_VALID)])
-    imgs = torch.tensor((0.25*(labels+1))[:,None,None,None] + rng.normal(0, 0.3, (len(labels), 3, 8, 8)), dtype=torch.float32)
-    df = pd.DataFrame(dict(i=np.arange(len(labels)), label=[f'c{l}' for l in labels]))
-    db = DataBlock(blocks=(TransformBlock(type_tfms=lambda i: imgs[i]), CategoryBlock), get_x=ColReader('i'),
-                   get_y=ColReader('label'), splitter=IndexSplitter(range(sum(TRAIN_COUNTS), len(labels))))
-    return db.dataloaders(df, bs=bs, device='cpu')
+def data():
+    "Train items of classes 0, 1, 2 in `TRAIN_COUNTS`, in a row, then `N_VALID` validation items of random classes"
+    return synth_dls(TRAIN_COUNTS, size=8, bs=16, n_valid=N_VALID, noise=0.3, device='cpu')
 
-def tiny_cnn():
-    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3))
+def model(): return tiny_cnn(3, widths=(4,), bn=True)
 
 def metrics(): return [accuracy, MatthewsCorrCoef(), F1Score(average='macro')]
 
@@ -40,7 +33,7 @@ def main(out):
     warnings.filterwarnings('ignore')
     rank, ws = init_distrib()
     res = dict(rank=rank, world_size=ws)
-    dls = synth_dls()
+    dls = data()
     sdl = sampled_dl(dls.train, q=0, seed=SEED, rank=rank, world_size=ws)
     res['shares'] = [sdl.get_idxs() for _ in range(3)]
     res['n_batches'] = len(sdl)
@@ -48,7 +41,7 @@ def main(out):
     res['plain'] = DistribDL(dls.train.new(shuffle=True)).get_idxs()
 
     set_seed(rank)
-    learn = Learner(dls, tiny_cnn(), metrics=metrics(), path=out, cbs=[BalancedMixUp(0.2), Spy()])
+    learn = Learner(dls, model(), metrics=metrics(), path=out, cbs=[BalancedMixUp(0.2), Spy()])
     with ddp_ctx(learn):
         with learn.no_bar(): learn.fit(1, 0.05, cbs=SaveModelCallback(monitor='matthews_corrcoef', fname='best'))
         res['bmu'] = dict(ys=torch.cat(learn.spy.ys), ycs=torch.cat(learn.spy.ycs), seed=learn.balanced_mix_up.sdl.seed,
@@ -59,7 +52,7 @@ def main(out):
         res['tta'] = flip_tta(learn)
         if is_main(): torch.save(learn.model.state_dict(), Path(out)/'weights.pth')
     res['preds'] = gather_preds(learn)
-    learn = Learner(dls, tiny_cnn(), cbs=[QSampling(q=0), Spy()])
+    learn = Learner(dls, model(), cbs=[QSampling(q=0), Spy()])
     with ddp_ctx(learn), learn.no_bar(), learn.no_logging(): learn.fit(1, 0.05)
     res['qs'] = dict(ys=torch.cat(learn.spy.ys), dl_types=learn.spy.dl_types)
     torch.save(res, Path(out)/f'rank{rank}.pt')

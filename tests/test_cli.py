@@ -2,7 +2,8 @@
 import json, os, subprocess, sys, time
 from pathlib import Path
 import pandas as pd, pytest
-from balmix.data import fake_eyepacs, fake_messidor2, fake_kvasir, fake_folder, messidor2_table
+from balmix.data import messidor2_table
+from balmix.testing import fake_eyepacs, fake_messidor2, fake_kvasir, fake_folder
 
 BIN = Path(sys.executable).parent
 METRICS_KEYS = {'config', 'seed', 'vocab', 'best_epoch', 'monitor', 'test', 'timings'}

@@ -3,6 +3,7 @@ import os, shutil
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from balmix.data import *
+from balmix.testing import fake_eyepacs, fake_messidor2, fake_kvasir, fake_medmnist, fake_folder, shared_data
 from balmix.sampling import dataset_labels
 
 @pytest.fixture(scope='module')
@@ -256,12 +257,8 @@ def test_table_without_vocab():
     with pytest.raises(ValueError, match=r"The table has no vocab"): table_dls(t)
 
 # Real data (RetinaMNIST), when the project's shared data is present
-def find_shared(rel='shared/data/retinamnist/retinamnist.npz'):
-    here = Path(__file__).resolve()
-    return next((p/rel for p in here.parents if (p/rel).exists()), None)
-
 def test_retinamnist():
-    fn = find_shared()
+    fn = shared_data('retinamnist/retinamnist.npz')
     if fn is None: pytest.skip("RetinaMNIST not found at ../shared/data/retinamnist/retinamnist.npz relative to the repository")
     t = medmnist_table(fn)
     assert table_counts(t)['train'].tolist()==[486, 128, 206, 194, 66]

@@ -6,7 +6,7 @@ import numpy as np, pytest, torch
 from scipy.stats import chisquare
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ddp_worker import synth_dls, tiny_cnn, metrics, TRAIN_COUNTS, SEED
+from ddp_worker import data, model, metrics, TRAIN_COUNTS, SEED
 from fastai.learner import Learner
 from balmix.sampling import sampled_dl
 from balmix.distributed import gather_preds
@@ -28,14 +28,14 @@ def ranks(tmp_path_factory):
     return res, out
 
 def single_learner(out):
-    dls = synth_dls()
-    learn = Learner(dls, tiny_cnn(), metrics=metrics())
+    dls = data()
+    learn = Learner(dls, model(), metrics=metrics())
     learn.model.load_state_dict(torch.load(out/'weights.pth', weights_only=True))
     return learn
 
 def test_shares_rebuild_single_process_draw(ranks):
     res, _ = ranks
-    single = sampled_dl(synth_dls().train, q=0, seed=SEED)
+    single = sampled_dl(data().train, q=0, seed=SEED)
     for epoch in range(3):
         shares = [o['shares'][epoch] for o in res]
         assert len(shares[0])==len(shares[1])==-(-len(LABELS)//WS)

@@ -46,12 +46,13 @@ class TableImage:
         if self.arr is None: raise ValueError(f"Image {o!r} is an index, but the table has no image array (`attrs['npz']`)")
         return PILImage(Image.fromarray(self.arr[int(o)]).convert('RGB'))
 
-def verify_table(df:pd.DataFrame # The table whose images to open
+def verify_table(df:pd.DataFrame, # The table whose images to open
+                 bar:bool=True # Show a progress bar
                 ) -> pd.DataFrame:
-    "Open every image of `df` (with a progress bar), raising a `ValueError` naming the unreadable ones and why"
+    "Open every image of `df`, raising a `ValueError` naming the unreadable ones and why"
     if 'npz' in df.attrs: return df
     bad, why = [], None
-    for f in progress_bar(list(df['image']), leave=False):
+    for f in (progress_bar(list(df['image']), leave=False) if bar else list(df['image'])):
         try: open_image(f)
         except (ValueError, FileNotFoundError) as e: bad.append(f); why = why or e
     if bad: raise ValueError(f"{len(bad)} of {len(df)} images cannot be read: {head_str(bad)} (first: {why})")
@@ -120,6 +121,7 @@ def table_dls(table:pd.DataFrame, # The dataset table
     if num_workers is not None: kwargs['num_workers'] = num_workers
     dls = db.dataloaders(df, bs=bs, **kwargs)
     if seed is not None: dls.train.rng, dls.valid.rng = random.Random(seed), random.Random(seed+1)
+    dls.table_npz = table.attrs.get('npz')
     return dls
 
 # %% ../../nbs/09_data_loaders.ipynb #c014
@@ -134,7 +136,6 @@ def table_test_dl(dls, # The `DataLoaders` whose validation transforms to use
     if not len(rows): raise ValueError("The table has no rows with " + (f"fold={fold}" if fold is not None else f"split={split!r}"))
     check_table(rows)
     check_labels(rows, list(dls.vocab), " of the test rows")
-    gx = dls.valid_ds.tls[0].tfms.fs[0]
-    if isinstance(gx, TableImage) and gx.src != table.attrs.get('npz'):
-        raise ValueError(f"The test table's images ({table.attrs.get('npz', 'files')}) are not the DataLoaders' ({gx.src or 'files'}): build it from the same source")
+    if hasattr(dls, 'table_npz') and dls.table_npz != table.attrs.get('npz'):
+        raise ValueError(f"The test table's images ({table.attrs.get('npz', 'files')}) are not the DataLoaders' ({dls.table_npz or 'files'}): build it from the same source")
     return dls.test_dl(rows, rm_type_tfms=0, with_labels=True, **kwargs)
