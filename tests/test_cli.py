@@ -4,6 +4,7 @@ from pathlib import Path
 import pandas as pd, pytest
 from balmix.data import messidor2_table
 from balmix.testing import fake_eyepacs, fake_messidor2, fake_kvasir, fake_folder
+from balmix.methods import method_spec
 
 BIN = Path(sys.executable).parent
 METRICS_KEYS = {'config', 'seed', 'vocab', 'best_epoch', 'monitor', 'test', 'timings'}
@@ -23,10 +24,12 @@ def test_train_no_arguments(tmp_path):
     out = tmp_path/'runs'/'train'
     m = read_metrics(out)
     assert set(m) == METRICS_KEYS
-    assert m['config']['method']=='bmu' and m['config']['alpha']==0.1 and m['config']['size']==64
+    c = m['config']
+    assert (c['method'], c['strategy'], c['loss'], c['size']) == ('bmu', 'bmu', 'ce', 64)
+    assert c['params']==method_spec('bmu')['params'] and c['name']==f"bmu_a{c['params']['alpha']:g}"
     assert set(m['test']['bootstrap']) == {'quad_kappa', 'mcc', 'kendall_tau'}
     assert {'quad_kappa', 'mcc', 'kendall_tau', 'balanced_acc', 'macro_f1', 'mauc'} <= set(m['test']['scores'])
-    assert {o.name for o in out.iterdir()} >= {'best.pth', 'preds.csv', 'history.csv', 'confusion.png', 'per_class_recall.png'}
+    assert {o.name for o in out.iterdir()} >= {'best.pth', 'preds.csv', 'history.csv', 'history.png', 'confusion.png', 'per_class_recall.png'}
     assert '| test | 200 |' in p.stdout and 'quad_kappa' in p.stdout
 
 def test_task_dr_eyepacs_with_messidor(tmp_path):
@@ -61,7 +64,14 @@ def test_task_generic_folder(tmp_path):
     (['--arch', 'resnet_9000'], "balmix_train: error: Unknown arch 'resnet_9000'"),
     (['--data', '/no/such/folder'], "balmix_train: error: Data path /no/such/folder does not exist"),
     (['--task', 'xray'], "balmix_train: error: Unknown task 'xray'"),
-    (['--alpha', '0'], "balmix_train: error: alpha must be > 0"),
+    (['--alpha', '0'], "balmix_train: error: alpha must be a number > 0, got 0.0"),
+    (['--method', 'instance', '--alpha', '0.3'], "balmix_train: error: alpha is not a parameter of method 'instance': it takes none"),
+    (['--q', '2', '--method', 'instance'], "balmix_train: error: q is not a parameter of method 'instance': it takes none"),
+    (['--method', 'bmu', '--q', '2'], "balmix_train: error: q must be a number in [0, 1], got 2.0"),
+    (['--method', 'mixup', '--per_item'], "balmix_train: error: per_item is not a parameter of method 'mixup': it takes alpha"),
+    (['--method', 'focal', '--loss', 'hinge'], "balmix_train: error: Unknown loss 'hinge': expected one of ce, focal, cb"),
+    (['--method', 'cb', '--gamma', '1'], "balmix_train: error: gamma is not a parameter of method 'cb': it takes beta"),
+    (['--weights', '/no/such.pth'], "balmix_train: error: Weights file /no/such.pth does not exist"),
 ])
 def test_train_bad_arguments(tmp_path, args, msg):
     p = run('balmix_train', *args, cwd=tmp_path)
@@ -69,9 +79,45 @@ def test_train_bad_arguments(tmp_path, args, msg):
     lines = p.stderr.strip().splitlines()
     assert len(lines)==1 and lines[0].startswith(msg), p.stderr
 
-def test_compare_bad_arguments(tmp_path):
-    p = run('balmix_compare', '--methods', 'instance,smote', cwd=tmp_path)
-    assert p.returncode==2 and p.stderr.strip().splitlines()==["balmix_compare: error: Unknown method 'smote': expected one of instance, class, sqrt, prog, focal, cb, mixup, bmu"]
+def test_method_checked_before_data_is_read(tmp_path):
+    "A bad method combination is reported before the data path is looked at, and without loading torch"
+    p = subprocess.run([sys.executable, '-X', 'importtime', str(BIN/'balmix_train'), '--data', str(tmp_path/'absent.csv'), '--method', 'instance',
+                        '--alpha', '0.3'], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode==2 and 'absent.csv' not in p.stderr and p.stderr.strip().splitlines()[-1].startswith("balmix_train: error: alpha is not a parameter")
+    imported = {l.split('|')[-1].strip().split('.')[0] for l in p.stderr.splitlines() if l.startswith('import time:')}
+    assert 'balmix' in imported and not imported & {'torch', 'fastai', 'timm', 'pandas'}, imported & {'torch', 'fastai', 'timm', 'pandas'}
+
+@pytest.mark.parametrize('args,msg', [
+    (['--methods', 'instance,smote'], "Unknown method 'smote': expected one of instance, class, sqrt, prog, focal, cb, mixup, bmu"),
+    (['--methods', 'instance,focal', '--q', '0.5'], "q is not a parameter of any method of the grid (instance, focal)"),
+    (['--alphas', '0.1,0'], "alpha must be a number > 0, got 0.0"),
+])
+def test_compare_bad_arguments(tmp_path, args, msg):
+    p = run('balmix_compare', *args, cwd=tmp_path)
+    assert p.returncode==2 and p.stderr.strip().splitlines()==[f"balmix_compare: error: {msg}"]
+
+def test_train_loss_and_parameters(tmp_path):
+    "`--method bmu --loss focal --q 0.5 --per_item`: Balanced-MixUp with square-root second loader, focal loss; all recorded"
+    data = fake_folder(tmp_path/'f', classes=('cat', 'dog', 'eel'), n=[12, 8, 6], splits=None)
+    p = run('balmix_train', '--task', 'generic', '--data', data, '--method', 'bmu', '--loss', 'focal', '--q', '0.5', '--per_item',
+            '--gamma', '1', '--alpha', '0.3', '--out', tmp_path/'o', *TINY)
+    assert p.returncode==0, p.stderr[-2000:]
+    c = read_metrics(tmp_path/'o')['config']
+    assert (c['strategy'], c['loss'], c['name']) == ('bmu', 'focal', 'bmu_a0.3_q0.5_pi_g1+focal')
+    assert c['params']==dict(alpha=0.3, q=0.5, per_item=True, gamma=1.0)
+
+def test_train_weights_file(tmp_path):
+    "`--weights FILE` starts the backbone from a state dict, recorded in metrics.json; a file that does not fit is one line"
+    import timm, torch
+    torch.save(timm.create_model('mobilenetv2_100', num_classes=7).state_dict(), tmp_path/'mnv2.pth')
+    torch.save(timm.create_model('resnet18', num_classes=7).state_dict(), tmp_path/'r18.pth')
+    data = fake_folder(tmp_path/'f', classes=('cat', 'dog'), n=[12, 6], splits=None)
+    p = run('balmix_train', '--task', 'generic', '--data', data, '--method', 'instance', '--weights', tmp_path/'mnv2.pth', '--out', tmp_path/'o', *TINY)
+    assert p.returncode==0, p.stderr[-2000:]
+    assert read_metrics(tmp_path/'o')['config']['weights_source']==f"file:{(tmp_path/'mnv2.pth').resolve()}"
+    p = run('balmix_train', '--task', 'generic', '--data', data, '--method', 'instance', '--weights', tmp_path/'r18.pth', '--out', tmp_path/'o2', *TINY)
+    lines = p.stderr.strip().splitlines()
+    assert p.returncode==2 and len(lines)==1 and lines[0].startswith("balmix_train: error: Weights do not fit 'mobilenetv2_100'") and 'r18.pth' in lines[0], p.stderr
 
 @pytest.mark.slow
 def test_compare_quick_interrupted_and_resumed(tmp_path):
