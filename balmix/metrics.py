@@ -167,15 +167,12 @@ def bootstrap_samples(y_true, # True class of every item, (N,)
     return pd.DataFrame({m:np.concatenate([d[m] for d in parts]) for m in names})
 
 # %% ../nbs/05_metrics.ipynb #c023
+@delegates(bootstrap_samples)
 def bootstrap(y_true, # True class of every item, (N,)
               probs, # Predicted class probabilities, (N, K)
-              metrics=None, # A name or names from `METRICS`; all of them when `None`
-              n:int=1000, # Number of resamples
-              stratified:bool=True, # Resample each class within itself (the paper's appendix A.1)
-              seed:int=0, # Seed of the resamples
-             ) -> pd.DataFrame:
+              **kwargs) -> pd.DataFrame:
     "Mean and std of each metric over `n` bootstrap resamples of the predictions (stratified by class by default)"
-    return bootstrap_samples(y_true, probs, metrics, n, stratified, seed).agg(['mean', 'std']).T
+    return bootstrap_samples(y_true, probs, **kwargs).agg(['mean', 'std']).T
 
 # %% ../nbs/05_metrics.ipynb #c029
 def _one_score(y_true, probs, metric): return score(y_true, probs, metric)[metric]

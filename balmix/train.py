@@ -34,7 +34,7 @@ def evaluate(probs, # Predicted class probabilities, one row per item
     probs, targs = np.asarray(probs, dtype=np.float64), np.asarray(targs)
     names = check_task(task)['metrics']
     res = dict(n=len(targs), scores=score(targs, probs))
-    if n_boot: res['bootstrap'] = bootstrap(targs, probs, names, n=n_boot, seed=seed).to_dict('index')
+    if n_boot: res['bootstrap'] = bootstrap(targs, probs, metrics=names, n=n_boot, seed=seed).to_dict('index')
     pred = probs.argmax(1)
     df = pd.DataFrame({'image': items if items is not None else np.arange(len(targs)),
                        'label': [vocab[i] for i in targs], 'pred': [vocab[i] for i in pred]})
