@@ -127,7 +127,7 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
                monitor=t['monitor'], test=dict(test, part=part[1]))
     if external is not None: res['external'] = ext
     res['timings'] = dict(fit_s=t_fit-t0, predict_s=time.time()-t_fit, total_s=time.time()-t0)
-    if is_main(): _write_run(out, res, hist, preds, vocab, ext_preds if external is not None else None)
+    if is_main(): _write_run(out, res, hist=hist, preds=preds, vocab=vocab, ext_preds=ext_preds if external is not None else None)
     return res
 
 def _write_run(out, res, hist, preds, vocab, ext_preds=None):
@@ -135,7 +135,8 @@ def _write_run(out, res, hist, preds, vocab, ext_preds=None):
     if ext_preds is not None: write_csv(out/'external_preds.csv', ext_preds)
     write_csv(out/'history.csv', hist); write_csv(out/'preds.csv', preds)
     plot_history(hist, res['monitor'], out/'history.png')
-    plot_confusion(preds.label, preds.pred, vocab, out/'confusion.png'); plot_recall(preds.label, preds.pred, vocab, out/'per_class_recall.png')
+    plot_confusion(preds.label, preds.pred, vocab, fn=out/'confusion.png')
+    plot_recall(preds.label, preds.pred, vocab, fn=out/'per_class_recall.png')
     write_json(out/'metrics.json', res)
 
 def _history(learn):

@@ -26,7 +26,7 @@ def _dr_rows(csv, folder, ext, cols=('image','level')):
     if not len(df): raise ValueError(f"The dataset is empty: {csv} has no rows")
     ids = df['image'].astype(str).tolist()
     check_unique(ids, csv)
-    return df, [str(Path(folder)/f'{i}{ext}') for i in ids], check_grades(df['level'].to_numpy(), ids, csv, 'level')
+    return df, [str(Path(folder)/f'{i}{ext}') for i in ids], check_grades(df['level'].to_numpy(), ids=ids, fn=csv, col='level')
 
 def eyepacs_table(path, # The dataset folder (with `trainLabels.csv` and `train/`)
                   valid_pct:float=0.1, # Fraction of the training images to validate on
@@ -80,7 +80,7 @@ def messidor2_table(path, # The dataset folder
     grad = _gradable(df, ids, csv)
     df = df[grad].reset_index(drop=True)
     ids = df['image_id'].astype(str).tolist()
-    g = check_grades(df['adjudicated_dr_grade'].to_numpy(), ids, csv, 'adjudicated_dr_grade')
+    g = check_grades(df['adjudicated_dr_grade'].to_numpy(), ids=ids, fn=csv, col='adjudicated_dr_grade')
     folder = Path(images) if images else (path/'IMAGES' if (path/'IMAGES').is_dir() else path)
     t = make_table(find_images(ids, folder, csv), g.tolist(), DR_GRADES, split=['test']*len(ids), n_ungradable=int((~grad).sum()))
     t['dme'] = df['adjudicated_dme'].to_numpy()
@@ -209,7 +209,7 @@ def folder_table(path, # The image folder
     cls = _class_dirs(path)
     if not cls: raise ValueError(f"The dataset is empty: no class sub-folders with images in {path}")
     labels, ims = zip(*[(c, f) for c,fs in cls.items() for f in fs])
-    return check_table(make_table(map(str, ims), labels, list(cls), **split_or_folds(labels, valid_pct, n_folds, seed)))
+    return check_table(make_table(map(str, ims), labels, list(cls), **split_or_folds(labels, valid_pct=valid_pct, n_folds=n_folds, seed=seed)))
 
 # %% ../../nbs/09_data_readers.ipynb #c027
 def _pick(cols, want, cands, what, fn):
@@ -266,7 +266,7 @@ def csv_table(csv, # A CSV file, or a dict split -> CSV file
     check_labels(pd.DataFrame(dict(image=ims, label=labels)), vocab, f' in {where}')
     if isinstance(csv, dict) or sc=='split': kw = dict(split=_split_names(splits, where))
     elif sc is not None: kw = dict(fold=splits)
-    else: kw = split_or_folds(labels, valid_pct, n_folds, seed)
+    else: kw = split_or_folds(labels, valid_pct=valid_pct, n_folds=n_folds, seed=seed)
     return check_table(make_table(ims, labels, vocab, **kw))
 
 # %% ../../nbs/09_data_readers.ipynb #c033
