@@ -24,15 +24,19 @@ def atomic_write(fn, # File to write
 
 def _json_default(o): return o.tolist() if hasattr(o, 'tolist') else str(o)
 
-def write_json(fn, obj):
+def write_json(fn, # JSON file to write
+               obj): # Anything `json` writes, with numpy values and paths
     "Write `obj` as indented JSON (numpy values as plain numbers, paths as strings), atomically"
     return atomic_write(fn, lambda t: t.write_text(json.dumps(obj, indent=2, default=_json_default)))
 
-def write_csv(fn, df):
+def write_csv(fn, # CSV file to write
+              df): # A DataFrame
     "Write DataFrame `df` without its index as CSV, atomically"
     return atomic_write(fn, lambda t: df.to_csv(t, index=False))
 
-def save_fig(fig, fn, dpi:int=100):
+def save_fig(fig, # A matplotlib `Figure`
+             fn, # PNG file to write
+             dpi:int=100): # Resolution
     "Save matplotlib `fig` as a PNG, atomically"
     return atomic_write(fn, lambda t: fig.savefig(t, dpi=dpi, bbox_inches='tight'))
 
@@ -44,11 +48,13 @@ def check_choice(value, # The value given
     if value not in choices: raise ValueError(f"Unknown {what} {value!r}: expected one of {', '.join(map(str, choices))}")
     return value
 
-def as_py(o):
+def as_py(o): # Any value
     "A numpy scalar as the plain Python value, anything else as it is"
     return o.item() if isinstance(o, np.generic) else o
 
-def head_str(xs, n:int=10) -> str:
+def head_str(xs, # Any iterable
+             n:int=10, # How many to show
+            ) -> str:
     "The first `n` of `xs` joined by commas, with `...` when there are more"
     xs = list(xs)
     return ', '.join(str(o) for o in xs[:n]) + (', ...' if len(xs)>n else '')

@@ -78,7 +78,9 @@ class DistribDL(DistributedDL):
 # %% ../nbs/14_distributed.ipynb #c015
 class DistribTrainer(DistributedTrainer):
     "fastai's `DistributedTrainer` with `DistribDL` loaders, on GPUs (nccl) or CPU processes (gloo)"
-    def __init__(self, sync_bn:bool|None=None, **kwargs):
+    def __init__(self,
+                 sync_bn:bool|None=None, # Synchronise batch norm across processes (default: on GPUs)
+                 **kwargs):
         kwargs.setdefault('cpu', not torch.cuda.is_available())
         super().__init__(torch.cuda.is_available() if sync_bn is None else sync_bn, **kwargs)
 
@@ -88,7 +90,9 @@ class DistribTrainer(DistributedTrainer):
 
 # %% ../nbs/14_distributed.ipynb #c016
 @contextmanager
-def ddp_ctx(learn, sync_bn:bool|None=None, **kwargs):
+def ddp_ctx(learn, # The Learner to train with DDP
+            sync_bn:bool|None=None, # Synchronise batch norm across processes (default: on GPUs)
+            **kwargs):
     "Train `learn` with DDP when launched by `torchrun`/`accelerate launch` with `WORLD_SIZE>1`; a no-op otherwise"
     if not is_distributed():
         yield learn
@@ -106,7 +110,10 @@ def ddp_ctx(learn, sync_bn:bool|None=None, **kwargs):
 # %% ../nbs/14_distributed.ipynb #c020
 def _ddp_active(learn): return any(isinstance(o, DistributedTrainer) for o in learn.cbs)
 
-def gather_preds(learn, ds_idx:int=1, dl=None, **kwargs):
+def gather_preds(learn, # A Learner, under `ddp_ctx` or not
+                 ds_idx:int=1, # Which of `learn.dls` to predict, when no `dl`
+                 dl=None, # A loader to predict
+                 **kwargs):
     "`learn.get_preds` over all of `dl` (default `learn.dls[ds_idx]`), in dataset order on every rank, under DDP too"
     if dl is None: dl = unwrap_dl(learn.dls[ds_idx])[0].new(shuffle=False, drop_last=False)
     if not is_distributed() or _ddp_active(learn): return learn.get_preds(dl=dl, **kwargs)

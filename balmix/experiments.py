@@ -30,7 +30,10 @@ def grid_cells(specs=None, # `method_spec`s (from `method_grid`); None: the pape
             for arch, sp in itertools.product(archs, specs) for r in runs]
 
 # %% ../nbs/16_experiments.ipynb #c007
-def cell_done(out, cell): return (Path(out)/cell['name']/'metrics.json').exists()
+def cell_done(out, # Output folder of the grid
+              cell): # One of `grid_cells`
+    "Whether `cell` has its `metrics.json` in `out`"
+    return (Path(out)/cell['name']/'metrics.json').exists()
 
 @delegates(train, but=['method', 'arch', 'fold', 'seed', 'out', 'show_bar'])
 def run_grid(table, # The dataset's table, shared by every cell
@@ -45,8 +48,9 @@ def run_grid(table, # The dataset's table, shared by every cell
     return dict(run=len(todo), skipped=len(cells)-len(todo))
 
 # %% ../nbs/16_experiments.ipynb #c009
-def collect(out) -> pd.DataFrame:
-    "One row per complete run under `out` (in the order of `METHODS`): config, test scores and bootstrap mean/std"
+def collect(out, # Output folder of a grid
+           ) -> pd.DataFrame:
+    "One row per complete run under `out` (the paper's methods in its order, then the others): config, test scores and bootstrap mean/std"
     rows = []
     for fn in sorted(Path(out).rglob('metrics.json')):
         m = json.loads(fn.read_text())
@@ -60,7 +64,7 @@ def collect(out) -> pd.DataFrame:
         rows.append(row)
     df = pd.DataFrame(rows)
     if not len(df): return df
-    order = df.method.map({m:i for i,m in enumerate(METHODS)})
+    order = df.method.map({m:i for i,m in enumerate(dict.fromkeys(PAPER_METHODS+METHODS))})
     return df.assign(_o=order).sort_values(['arch', '_o', 'alpha', 'fold', 'seed'], kind='stable').drop(columns='_o').reset_index(drop=True)
 
 # %% ../nbs/16_experiments.ipynb #c010
@@ -75,7 +79,9 @@ def _summary(g, part, metric, cv):
     if len(g)>1: txt += f' [{_fmt(s.std())}]'
     return mean.mean(), txt
 
-def results_table(df:pd.DataFrame, task:str='dr', part:str='test'):
+def results_table(df:pd.DataFrame, # Runs, as `collect` returns them
+                  task:str='dr', # A name of `TASKS`: its metrics
+                  part:str='test'): # 'test' or 'external'
     "The paper's table of `part` for `task`: numbers for ranking and formatted text with the best in bold"
     metrics, cv = check_task(task)['metrics'], df['fold'].notna().any()
     keys, txts = {}, {}
@@ -95,14 +101,19 @@ def results_table(df:pd.DataFrame, task:str='dr', part:str='test'):
     return num, txt
 
 # %% ../nbs/16_experiments.ipynb #c011
-def to_markdown(txt:pd.DataFrame, title:str='') -> str:
+def to_markdown(txt:pd.DataFrame, # `results_table`'s text
+                title:str='', # A heading above the table
+               ) -> str:
     "A markdown table of `results_table`'s text"
     head = ['arch', 'method', *txt.columns]
     lines = ([f'### {title}', ''] if title else []) + ['| ' + ' | '.join(head) + ' |', '|' + '---|'*len(head)]
     lines += ['| ' + ' | '.join([a, r, *row]) + ' |' for (a, r), row in zip(txt.index, txt.to_numpy().tolist())]
     return '\n'.join(lines) + '\n'
 
-def plot_results(df:pd.DataFrame, task:str, fn, part:str='test'):
+def plot_results(df:pd.DataFrame, # Runs, as `collect` returns them
+                 task:str, # A name of `TASKS`: its main metric is plotted
+                 fn, # PNG file to write
+                 part:str='test'): # 'test' or 'external'
     "Save the main metric of every run, one column of points per method and arch"
     from matplotlib.figure import Figure
     m = check_task(task)['monitor']
@@ -119,7 +130,8 @@ def paired_compare(df:pd.DataFrame, # Runs, as `collect` returns them
                    baseline:str='instance', # The method row the others are compared with
                    metric:str='mcc', # A metric of the runs' scores
                    part:str='test', # 'test' or 'external'
-                   conf:float=0.95) -> pd.DataFrame: # Confidence of the t-interval
+                   conf:float=0.95, # Confidence of the t-interval
+                  ) -> pd.DataFrame:
     "One row per (arch, method) but the baseline: paired differences to `baseline` over matched seeds or folds"
     from scipy import stats
     col = f'{part}:{metric}'
@@ -135,7 +147,9 @@ def paired_compare(df:pd.DataFrame, # Runs, as `collect` returns them
                          p_value=p, wins=int((d>0).sum()), ties=int((d==0).sum()), losses=int((d<0).sum())))
     return pd.DataFrame(rows)
 
-def paired_markdown(pc:pd.DataFrame, title:str='') -> str:
+def paired_markdown(pc:pd.DataFrame, # `paired_compare`'s rows
+                    title:str='', # A heading above the table
+                   ) -> str:
     "A markdown table of `paired_compare`'s rows"
     lines = ([f'### {title}', ''] if title else []) + ['| arch | method | n | mean diff | 95% CI | p (Wilcoxon) | wins/ties/losses |', '|---|---|---|---|---|---|---|']
     lines += [f"| {r.arch} | {r.method} | {r.n} | {r.mean_diff:+.3f} | [{r.ci_low:+.3f}, {r.ci_high:+.3f}] | {_fmt(r.p_value)} | {r.wins}/{r.ties}/{r.losses} |"
@@ -144,7 +158,8 @@ def paired_markdown(pc:pd.DataFrame, title:str='') -> str:
 
 # %% ../nbs/16_experiments.ipynb #pc06
 def per_class_recall(out, # Output folder of a grid
-                     part:str='preds') -> pd.DataFrame: # 'preds' (test) or 'external_preds'
+                     part:str='preds', # 'preds' (test) or 'external_preds'
+                    ) -> pd.DataFrame:
     "Recall of each class (columns, in vocab order) of every complete run under `out` (rows: arch, row, run)"
     from sklearn.metrics import recall_score
     rows = []
@@ -158,7 +173,9 @@ def per_class_recall(out, # Output folder of a grid
     key, order = ['arch', 'row', 'run'], collect(out)[['arch', 'row', 'run']]
     return order.merge(pd.DataFrame(rows), on=key)
 
-def plot_recall_table(rec:pd.DataFrame, fn, title:str='Test recall per class (mean over runs)'):
+def plot_recall_table(rec:pd.DataFrame, # `per_class_recall`'s rows
+                      fn, # PNG file to write
+                      title:str='Test recall per class (mean over runs)'): # Title of the picture
     "Save the mean recall of each class per method as an annotated heat map"
     from matplotlib.figure import Figure
     m = rec.drop(columns='run').groupby(['arch', 'row'], sort=False).mean()
@@ -175,7 +192,8 @@ def _main_metrics(task): return list(dict.fromkeys([check_task(task)['monitor'],
 
 def write_results(out, # Output folder of a grid
                   task:str='dr', # A name of `TASKS`
-                  baseline:str='instance') -> str: # Method row of the paired comparisons
+                  baseline:str='instance', # Method row of the paired comparisons
+                 ) -> str:
     "Write `results.md`, `results.csv`, `results.png`, `paired.csv` and the per-class recall from the runs under `out`"
     out, df = Path(out), collect(out)
     if not len(df): raise ValueError(f"No complete run (metrics.json) under {out}")

@@ -14,25 +14,29 @@ __all__ = ['PARAMS', 'STRATEGIES', 'LOSSES', 'PRESETS', 'METHODS', 'TASKS', 'PAP
            'method_callbacks', 'method_loss', 'spec_name', 'check_task', 'method_grid', 'methods_table']
 
 # %% ../nbs/01_methods.ipynb #c005
-def positive(name, v):
+def positive(name:str, # The parameter's name, for the message
+             v): # Its value
     "`v` as a float, or a `ValueError` unless it is a finite number > 0"
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v<=0:
         raise ValueError(f"{name} must be a number > 0, got {v!r}")
     return float(v)
 
-def unit(name, v):
+def unit(name:str, # The parameter's name, for the message
+         v): # Its value
     "`v` as a float, or a `ValueError` unless it is a number in [0, 1]"
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0<=v<=1:
         raise ValueError(f"{name} must be a number in [0, 1], got {v!r}")
     return float(v)
 
-def non_negative(name, v):
+def non_negative(name:str, # The parameter's name, for the message
+                 v): # Its value
     "`v` as a float, or a `ValueError` unless it is a finite number >= 0"
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v<0:
         raise ValueError(f"{name} must be a number >= 0, got {v!r}")
     return float(v)
 
-def boolean(name, v):
+def boolean(name:str, # The parameter's name, for the message
+            v): # Its value
     "`v`, or a `ValueError` unless it is `True` or `False`"
     if not isinstance(v, bool): raise ValueError(f"{name} must be True or False, got {v!r}")
     return v
@@ -79,7 +83,13 @@ class _Entry:
 
 class Strategy(_Entry):
     "A batch strategy: the callback class `cls` (None: the plain loader), its `params`, `fixed` arguments"
-    def __init__(self, doc, cls=None, params=(), fixed=None, seeded:bool=False, sweep:str|None=None):
+    def __init__(self,
+                 doc:str, # What the strategy is, for help texts and the README
+                 cls:str|None=None, # Import path of its callback class; None for the plain loader
+                 params=(), # Names of `PARAMS` a user may set
+                 fixed:dict|None=None, # Arguments always given to `cls`
+                 seeded:bool=False, # Whether `cls` takes a `seed`
+                 sweep:str|None=None): # The parameter a comparison grid sweeps
         super().__init__(doc, cls, params, fixed, seeded=seeded, sweep=sweep)
 
     def callbacks(self, seed=None, **params) -> list:
@@ -89,7 +99,12 @@ class Strategy(_Entry):
 
 class Loss(_Entry):
     "A loss: the class `cls`, its `params`, and whether it takes the training class counts first"
-    def __init__(self, doc, cls, params=(), fixed=None, counts:bool=False):
+    def __init__(self,
+                 doc:str, # What the loss is, for help texts and the README
+                 cls:str, # Import path of its loss class
+                 params=(), # Names of `PARAMS` a user may set
+                 fixed:dict|None=None, # Arguments always given to `cls`
+                 counts:bool=False): # Whether `cls` takes the training class counts first
         super().__init__(doc, cls, params, fixed, counts=counts)
 
     def loss(self, counts=None, **params):
@@ -111,8 +126,7 @@ LOSSES = dict(
     focal=Loss("Focal loss (Lin et al., ICCV 2017)", 'balmix.losses.FocalLossFlat', params=('gamma',)),
     cb=Loss("Class-balanced loss (Cui et al., CVPR 2019)", 'balmix.losses.CBLoss', params=('beta',), counts=True),
 )
-PRESETS = dict(instance=('instance', 'ce'), **{'class': ('class', 'ce')}, sqrt=('sqrt', 'ce'), prog=('prog', 'ce'),
-               focal=('instance', 'focal'), cb=('instance', 'cb'), mixup=('mixup', 'ce'), bmu=('bmu', 'ce'))
+PRESETS = {**{s: (s, 'ce') for s in STRATEGIES}, 'focal': ('instance', 'focal'), 'cb': ('instance', 'cb')}
 METHODS = tuple(PRESETS)
 
 # %% ../nbs/01_methods.ipynb #c015
@@ -120,7 +134,8 @@ def _params_of(strategy, loss): return STRATEGIES[strategy].params + LOSSES[loss
 
 def check_method(method:str='bmu', # A name of `METHODS`: a preset of a batch strategy and a loss
                  loss:str|None=None, # A name of `LOSSES` replacing the preset's loss; None: the preset's
-                 **params) -> dict: # Parameters of the strategy or loss (None: not given)
+                 **params # Parameters of the strategy or loss (None: not given)
+                ) -> dict:
     "Check `method`, `loss` and the given `params` without importing anything; returns the checked given ones"
     check_choice(method, PRESETS, 'method')
     if loss is not None: check_choice(loss, LOSSES, 'loss')
@@ -135,7 +150,8 @@ def check_method(method:str='bmu', # A name of `METHODS`: a preset of a batch st
 
 def method_spec(method:str='bmu', # A name of `METHODS`: a preset of a batch strategy and a loss
                 loss:str|None=None, # A name of `LOSSES` replacing the preset's loss; None: the preset's
-                **params) -> dict: # Parameters of the strategy or loss (None or absent: the default)
+                **params # Parameters of the strategy or loss (None or absent: the default)
+               ) -> dict:
     "The complete checked method: `dict(method, strategy, loss, params)` with every parameter's value"
     c = check_method(method, loss, **params)
     s, l = STRATEGIES[c['strategy']], LOSSES[c['loss']]
@@ -154,7 +170,8 @@ def method_loss(spec:dict, # A `method_spec`
     l = LOSSES[spec['loss']]
     return l.loss(counts, **{k: spec['params'][k] for k in l.params})
 
-def spec_name(spec:dict) -> str:
+def spec_name(spec:dict, # A `method_spec`
+             ) -> str:
     "Short name of `spec` for run folders and table rows"
     s, l, p = STRATEGIES[spec['strategy']], LOSSES[spec['loss']], spec['params']
     dflt = {**s.defaults(), **l.defaults()}
@@ -168,7 +185,8 @@ TASKS = dict(dr=dict(metrics=('quad_kappa', 'mcc', 'kendall_tau'), monitor='quad
              kvasir=dict(metrics=('mcc', 'balanced_acc', 'macro_f1'), monitor='mcc', n_folds=5),
              generic=dict(metrics=('mcc', 'balanced_acc', 'macro_f1'), monitor='mcc', n_folds=None))
 
-def check_task(task:str) -> dict:
+def check_task(task:str, # A name of `TASKS`
+              ) -> dict:
     "The metrics, monitor and default number of folds of `task`"
     return TASKS[check_choice(task, TASKS, 'task')]
 
@@ -179,7 +197,8 @@ PAPER_ALPHAS = (0.1, 0.2, 0.3)
 def method_grid(methods=PAPER_METHODS, # Names of `METHODS`
                 alphas=PAPER_ALPHAS, # Values of alpha for the strategies that sweep it (Balanced-MixUp)
                 loss:str|None=None, # A name of `LOSSES` for every method (None: each preset's)
-                **params) -> list: # Parameters for the methods that take them (None: not given)
+                **params # Parameters for the methods that take them (None: not given)
+               ) -> list:
     "One `method_spec` per method and swept alpha, all checked before any is built"
     for m in methods: check_choice(m, PRESETS, 'method')
     if loss is not None: check_choice(loss, LOSSES, 'loss')

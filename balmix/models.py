@@ -105,7 +105,7 @@ def load_backbone(model, # A timm model
     return model
 
 # %% ../nbs/12_models.ipynb #c015
-def check_arch(arch:str):
+def check_arch(arch:str): # A timm model name
     "Raise `ValueError` unless `arch` names a timm model"
     if not timm.is_model(arch): raise ValueError(f"Unknown arch {arch!r}: expected a timm model name such as {', '.join(ARCHS)}")
     return arch

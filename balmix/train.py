@@ -42,7 +42,11 @@ def evaluate(probs, # Predicted class probabilities, one row per item
     return res, df
 
 # %% ../nbs/15_train.ipynb #c013
-def plot_confusion(targs, pred, vocab, fn, title='Test confusion matrix'):
+def plot_confusion(targs, # True labels (values of `vocab`)
+                   pred, # Predicted labels
+                   vocab, # Class names, in order
+                   fn, # PNG file to write
+                   title='Test confusion matrix'):
     "Save the confusion matrix (counts, rows true) of labels `targs` and `pred` (values of `vocab`) as a PNG"
     from matplotlib.figure import Figure
     from sklearn.metrics import ConfusionMatrixDisplay
@@ -52,7 +56,11 @@ def plot_confusion(targs, pred, vocab, fn, title='Test confusion matrix'):
     ax.set_title(title); save_fig(fig, fn)
     return cm
 
-def plot_recall(targs, pred, vocab, fn, title='Recall per class'):
+def plot_recall(targs, # True labels (values of `vocab`)
+                pred, # Predicted labels
+                vocab, # Class names, in order
+                fn, # PNG file to write
+                title='Recall per class'):
     "Save a bar chart of the recall of each class (labels are values of `vocab`) as a PNG"
     from matplotlib.figure import Figure
     rec = recall_score(targs, pred, labels=list(vocab), average=None, zero_division=0)
@@ -65,7 +73,7 @@ def plot_recall(targs, pred, vocab, fn, title='Recall per class'):
 def plot_history(hist:pd.DataFrame, # `history.csv` of a run: epoch, train_loss, valid_loss, metrics
                  monitor:str, # The metric that picks the best epoch
                  fn, # PNG file to write
-                 title='Training history'):
+                 title='Training history'): # Title of the picture
     "Save the losses and the monitored validation metric per epoch, the best epoch marked, as a PNG"
     from matplotlib.figure import Figure
     fig = Figure(figsize=(7, 2.6)); a1, a2 = fig.subplots(1, 2)

@@ -27,7 +27,7 @@ def make_table(image, # Image file paths, or indices into the `.npz` array
                split=None, # `'train'`, `'valid'` or `'test'` for each image (or give `fold`)
                fold=None, # Fold number of each image (or give `split`)
                **attrs # More `df.attrs`, e.g. `npz=` and `npz_keys=`
-              ) -> pd.DataFrame:
+              )->pd.DataFrame:
     "A table with columns `image`, `label` and `split` or `fold`, and `attrs` (with `vocab`)"
     df = pd.DataFrame(dict(image=list(image), label=list(label)))
     if split is not None: df['split'] = list(split)
@@ -35,12 +35,14 @@ def make_table(image, # Image file paths, or indices into the `.npz` array
     df.attrs = dict(vocab=list(vocab), **attrs)
     return df
 
-def table_vocab(df:pd.DataFrame) -> list:
+def table_vocab(df:pd.DataFrame, # A balmix table
+               ) -> list:
     "The ordered class names of a table (`df.attrs['vocab']`)"
     if 'vocab' not in df.attrs: raise ValueError("The table has no vocab: expected the class names in `df.attrs['vocab']`")
     return list(df.attrs['vocab'])
 
-def table_counts(df:pd.DataFrame) -> pd.DataFrame:
+def table_counts(df:pd.DataFrame, # A balmix table
+                ) -> pd.DataFrame:
     "Items per class (rows, in vocab order) and per split or fold (columns)"
     by = 'split' if 'split' in df.columns else 'fold'
     return pd.crosstab(df['label'], df[by]).reindex(table_vocab(df), fill_value=0)
@@ -53,19 +55,21 @@ def _load_npz(fn:str, keys:tuple, mtime:float):
         if miss: raise ValueError(f"{fn} lacks the array(s) {miss}: found {d.files}")
         return np.concatenate([d[k] for k in keys])
 
-def npz_images(df:pd.DataFrame) -> np.ndarray:
+def npz_images(df:pd.DataFrame, # A table whose images are in a `.npz` (`df.attrs['npz']`)
+              ) -> np.ndarray:
     "The images of a `.npz` table, loaded once per file"
     fn = df.attrs['npz']
     if not os.path.exists(fn): raise FileNotFoundError(f"The table's image array {fn} does not exist")
     return _load_npz(str(fn), tuple(df.attrs.get('npz_keys', ['images'])), os.path.getmtime(fn))
 
 # %% ../../nbs/07_data_core.ipynb #c011
-def missing_images(df:pd.DataFrame) -> list:
+def missing_images(df:pd.DataFrame, # A balmix table
+                  ) -> list:
     "Image files of `df` that do not exist (`os.path.exists`, no image is opened)"
     if 'npz' in df.attrs: return []
     return [f for f in df['image'] if not os.path.exists(f)]
 
-def check_images_exist(df:pd.DataFrame):
+def check_images_exist(df:pd.DataFrame): # A balmix table
     "Raise a `FileNotFoundError` listing the first 10 missing image files and their count"
     miss = missing_images(df)
     if miss: raise FileNotFoundError(f"{len(miss)} of {len(df)} image files are missing: {head_str(miss)}")
