@@ -267,6 +267,22 @@ def test_retinamnist():
     assert (dataset_labels(dls.train.dataset)==t.label[t.split=='train'].to_numpy()).all()
     assert dls.one_batch()[0].shape==(64, 3, 28, 28)
 
+# Real data (PBC-LT: long-tailed blood-cell microscopy), when the project's shared data is present
+PBC_TRAIN = dict(neutrophil=1000, lymphocyte=572, platelet=327, monocyte=187, eosinophil=107, ig=61, erythroblast=35, basophil=20)
+
+def test_pbc_lt():
+    fn = shared_data('pbc_lt/labels.csv')
+    if fn is None: pytest.skip("PBC-LT not found at ../shared/data/pbc_lt/labels.csv relative to the repository")
+    t = load_table('generic', fn)
+    counts = table_counts(t)
+    assert counts['train'].to_dict()==PBC_TRAIN
+    assert set(counts['valid'])=={40} and set(counts['test'])=={200}
+    assert len(t)==4229 and not missing_images(t)
+    dls = table_dls(t, size=64, bs=16, num_workers=0)
+    x, y = dls.one_batch()
+    assert x.shape==(16, 3, 64, 64) and dls.c==8
+    assert (dataset_labels(dls.train.dataset)==pd.Series(t.label[t.split=='train']).map(dls.vocab.o2i).to_numpy()).all()
+
 def test_kvasir_not_strict(kv):
     fs = sorted((kv/'labeled-images').rglob('*.jpg'))
     fs[0].unlink()
