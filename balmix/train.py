@@ -56,12 +56,8 @@ def plot_confusion(targs, # True labels (values of `vocab`)
     ax.set_title(title); save_fig(fig, fn)
     return cm
 
-def plot_recall(targs, # True labels (values of `vocab`)
-                pred, # Predicted labels
-                vocab, # Class names, in order
-                fn, # PNG file to write
-                title='Recall per class'):
-    "Save a bar chart of the recall of each class (labels are values of `vocab`) as a PNG"
+def plot_recall(targs, pred, vocab, fn, title='Recall per class'):
+    "Save a bar chart of the recall of each class as a PNG (arguments as `plot_confusion`'s)"
     from matplotlib.figure import Figure
     rec = recall_score(targs, pred, labels=list(vocab), average=None, zero_division=0)
     fig = Figure(figsize=(2+0.4*len(vocab), 3)); ax = fig.subplots()
