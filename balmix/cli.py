@@ -4,12 +4,12 @@
 
 # %% ../nbs/17_cli.ipynb #c002
 from __future__ import annotations
-import sys, warnings
+import inspect, sys, warnings
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 from pathlib import Path
 from fastcore.meta import delegates
 from fastcore.script import call_parse, Param, store_true
-from .methods import (METHODS, LOSSES, TASKS, PARAMS, PAPER_METHODS, PAPER_ALPHAS, PAPER, DEMO,
+from .methods import (METHODS, LOSSES, TASKS, PARAMS, PAPER_METHODS, PAPER_ALPHAS, PAPER, DEMO, boolean,
                             check_method, check_task, method_spec, method_grid)
 
 # %% auto #0
@@ -18,15 +18,21 @@ __all__ = ['QUICK', 'train_options', 'print_scores', 'balmix_train', 'balmix_com
 # %% ../nbs/17_cli.ipynb #c005
 QUICK = dict(methods='instance,bmu', alphas='0.2', seeds='0', epochs=1, size=32, bs=16, n_boot=50, synth_n=200)
 
+def _with_method_params(f):
+    "Add an option for each parameter of the registry's `PARAMS` to the signature of `f` (in place of its `**params`)"
+    sig = inspect.signature(f)
+    opt = lambda k,p: inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=False if p.check is boolean else None,
+                                        annotation=Param(p.doc, store_true if p.check is boolean else float))
+    ps = [o for o in sig.parameters.values() if o.kind!=o.VAR_KEYWORD] + [opt(k, p) for k,p in PARAMS.items()]
+    f.__signature__ = sig.replace(parameters=ps)
+    return f
+
+@_with_method_params
 def train_options(
     task:Param(f"One of {', '.join(TASKS)}", str)='dr',
     data:Param("Dataset: a MedMNIST .npz, a CSV (with --folder), EyePACS, Hyper-Kvasir or a class-per-folder tree; none: built-in demo set", str)=None,
     folder:Param("Image folder of a CSV dataset", str)=None,
     loss:Param(f"Loss replacing the method's own: {', '.join(LOSSES)}", str)=None,
-    q:Param(PARAMS['q'].doc, float)=None,
-    per_item:Param(PARAMS['per_item'].doc, store_true)=False,
-    gamma:Param(PARAMS['gamma'].doc, float)=None,
-    beta:Param(PARAMS['beta'].doc, float)=None,
     epochs:Param(f"Epochs (default {DEMO['epochs']} on the demo set, {PAPER['epochs']} otherwise)", int)=None,
     size:Param(f"Image size (default {DEMO['size']} on the demo set, {PAPER['size']} otherwise)", int)=None,
     bs:Param(f"Batch size (default {DEMO['bs']} on the demo set, {PAPER['bs']} otherwise)", int)=None,
@@ -36,11 +42,11 @@ def train_options(
     messidor:Param("Messidor-2 folder: external test, scored with no retraining", str)=None,
     num_workers:Param("DataLoader worker processes", int)=0,
     n_boot:Param("Bootstrap resamples of the test predictions", int)=1000,
-):
+    **params): # One option per parameter of the method registry (`PARAMS`): --alpha, --q, --per_item, --gamma, ...
     "The options `balmix_train` and `balmix_compare` share"
-    return dict(task=task, data=data, folder=folder, loss=loss, q=q, per_item=per_item, gamma=gamma, beta=beta, epochs=epochs,
-                size=size, bs=bs, lr=lr, pretrained=pretrained, weights=weights, messidor=messidor, num_workers=num_workers,
-                n_boot=n_boot)
+    return dict(task=task, data=data, folder=folder, loss=loss, epochs=epochs, size=size, bs=bs, lr=lr, pretrained=pretrained,
+                weights=weights, messidor=messidor, num_workers=num_workers, n_boot=n_boot,
+                **{k: params.get(k, False if p.check is boolean else None) for k,p in PARAMS.items()})
 
 # %% ../nbs/17_cli.ipynb #c006
 def _fail(prog, e):
@@ -52,9 +58,9 @@ def _fail(prog, e):
 def _check_path(p, what):
     if p is not None and not Path(p).exists(): raise FileNotFoundError(f"{what} {p} does not exist")
 
-def _method_params(o, **extra):
+def _method_params(o):
     "The method parameters of options `o` (a flag not set is not given)"
-    return dict(q=o['q'], per_item=o['per_item'] or None, gamma=o['gamma'], beta=o['beta'], **extra)
+    return {k: (o[k] or None) if p.check is boolean else o[k] for k,p in PARAMS.items()}
 
 def _check_options(o):
     "Check the task and the paths of options `o`, fast"
@@ -90,7 +96,6 @@ def print_scores(res, task):
 @delegates(train_options)
 def balmix_train(
     method:Param(f"One of {', '.join(METHODS)}", str)='bmu',
-    alpha:Param(PARAMS['alpha'].doc + " (default: the method's)", float)=None,
     arch:Param("timm backbone", str)='mobilenetv2_100',
     fold:Param("Held-out fold for cross-validation (tables with folds)", int)=None,
     n_folds:Param("Number of folds for --fold on a CSV or folder (Hyper-Kvasir: the task's)", int)=None,
@@ -101,13 +106,13 @@ def balmix_train(
     "Train one model with one method and print its test metrics"
     o = train_options(**kwargs)
     def go():
-        check_method(method, o['loss'], **_method_params(o, alpha=alpha))
+        check_method(method, o['loss'], **_method_params(o))
         _check_options(o)
         from balmix.models import check_arch
         from balmix.data import load_table, messidor2_table
         from balmix.train import train
         check_arch(arch)
-        spec = method_spec(method, o['loss'], **_method_params(o, alpha=alpha))
+        spec = method_spec(method, o['loss'], **_method_params(o))
         nf = n_folds or (check_task(o['task'])['n_folds'] or 5 if fold is not None else None)
         table = load_table(o['task'], o['data'], o['folder'], seed=seed, n_folds=nf)
         ext = messidor2_table(o['messidor']) if o['messidor'] else None
