@@ -152,7 +152,8 @@ def paired_markdown(pc:pd.DataFrame, # `paired_compare`'s rows
                    ) -> str:
     "A markdown table of `paired_compare`'s rows"
     lines = ([f'### {title}', ''] if title else []) + ['| arch | method | n | mean diff | 95% CI | p (Wilcoxon) | wins/ties/losses |', '|---|---|---|---|---|---|---|']
-    lines += [f"| {r.arch} | {r.method} | {r.n} | {r.mean_diff:+.3f} | [{r.ci_low:+.3f}, {r.ci_high:+.3f}] | {_fmt(r.p_value)} | {r.wins}/{r.ties}/{r.losses} |"
+    sf = lambda x: '-' if pd.isna(x) else f'{x:+.3f}'
+    lines += [f"| {r.arch} | {r.method} | {r.n} | {sf(r.mean_diff)} | [{sf(r.ci_low)}, {sf(r.ci_high)}] | {_fmt(r.p_value)} | {r.wins}/{r.ties}/{r.losses} |"
               for r in pc.itertuples()]
     return '\n'.join(lines) + '\n'
 
