@@ -57,6 +57,9 @@ PARAMS = dict(
     per_item=Param(boolean, 'pi', 'Balanced-MixUp: one lambda per item instead of per batch'),
     gamma=Param(non_negative, 'g', 'Focal loss: focusing parameter gamma'),
     beta=Param(unit, 'b', 'Class-balanced loss: beta of the effective number (1-beta^n)/(1-beta)'),
+    tau=Param(non_negative, 't', 'Logit-adjusted loss: tau, the strength of the log-prior shift (1: balanced softmax)'),
+    max_m=Param(positive, 'm', 'LDAM loss: margin of the smallest class'),
+    s=Param(positive, 's', 'LDAM loss: scale of the logits'),
 )
 
 # %% ../nbs/01_methods.ipynb #c009
@@ -125,8 +128,12 @@ LOSSES = dict(
     ce=Loss("Cross-entropy", 'fastai.losses.CrossEntropyLossFlat'),
     focal=Loss("Focal loss (Lin et al., ICCV 2017)", 'balmix.losses.FocalLossFlat', params=('gamma',)),
     cb=Loss("Class-balanced loss (Cui et al., CVPR 2019)", 'balmix.losses.CBLoss', params=('beta',), counts=True),
+    la=Loss("Logit-adjusted loss (Menon et al., ICLR 2021)", 'balmix.losses.LogitAdjustedLoss', params=('tau',), counts=True),
+    bsm=Loss("Balanced softmax (Ren et al., NeurIPS 2020)", 'balmix.losses.BalancedSoftmaxLoss', counts=True),
+    ldam=Loss("LDAM loss (Cao et al., NeurIPS 2019)", 'balmix.losses.LDAMLoss', params=('max_m', 's'), counts=True),
 )
-PRESETS = {**{s: (s, 'ce') for s in STRATEGIES}, 'focal': ('instance', 'focal'), 'cb': ('instance', 'cb')}
+PRESETS = {**{s: (s, 'ce') for s in STRATEGIES}, 'focal': ('instance', 'focal'), 'cb': ('instance', 'cb'),
+           'la': ('instance', 'la'), 'bsm': ('instance', 'bsm'), 'ldam': ('instance', 'ldam')}
 METHODS = tuple(PRESETS)
 
 # %% ../nbs/01_methods.ipynb #c015
