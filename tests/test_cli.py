@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd, pytest
 from balmix.data import messidor2_table
 from balmix.testing import fake_eyepacs, fake_messidor2, fake_kvasir, fake_folder
-from balmix.methods import method_spec
+from balmix.methods import method_spec, METHODS
 
 BIN = Path(sys.executable).parent
 METRICS_KEYS = {'config', 'seed', 'vocab', 'best_epoch', 'monitor', 'test', 'timings'}
@@ -88,7 +88,7 @@ def test_method_checked_before_data_is_read(tmp_path):
     assert 'balmix' in imported and not imported & {'torch', 'fastai', 'timm', 'pandas'}, imported & {'torch', 'fastai', 'timm', 'pandas'}
 
 @pytest.mark.parametrize('args,msg', [
-    (['--methods', 'instance,smote'], "Unknown method 'smote': expected one of instance, class, sqrt, prog, mixup, bmu, focal, cb"),
+    (['--methods', 'instance,smote'], f"Unknown method 'smote': expected one of {', '.join(METHODS)}"),
     (['--methods', 'instance,focal', '--q', '0.5'], "q is not a parameter of any method of the grid (instance, focal)"),
     (['--alphas', '0.1,0'], "alpha must be a number > 0, got 0.0"),
 ])
