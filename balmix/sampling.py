@@ -4,15 +4,16 @@
 
 # %% ../nbs/02_sampling.ipynb #c002
 from __future__ import annotations
-import numpy as np, pandas as pd, torch
+import itertools, numpy as np, pandas as pd, torch
+from collections.abc import Sequence
 from fastcore.all import *
 from fastai.data.core import TfmdDL, Datasets, TfmdLists
 from fastai.data.transforms import ColReader, Categorize
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['class_probs', 'item_weights', 'progressive_probs', 'dataset_labels', 'broadcast_ints', 'shared_seed', 'SampledDL',
-           'sampled_dl', 'unwrap_dl', 'QSampling']
+__all__ = ['class_probs', 'item_weights', 'progressive_probs', 'dataset_labels', 'broadcast_ints', 'shared_seed',
+           'group_by_class', 'IdxList', 'SampledDL', 'sampled_dl', 'unwrap_dl', 'QSampling']
 
 # %% ../nbs/02_sampling.ipynb #c005
 def class_probs(counts, # Items per class, n_1..n_K (a class may be empty)
@@ -101,6 +102,63 @@ def shared_seed(seed:int|None=None, # A seed to use as is, or `None` for a rando
     if seed is not None: return int(seed)
     return broadcast_ints([int(torch.randint(0, 2**31-1, (1,)))])[0]
 
+# %% ../nbs/02_sampling.ipynb #c018a
+def group_by_class(labels, # Integer class of every item, from 0
+                   n_classes:int, # Number of classes: more than the largest label
+                  ):
+    "Indices of the items sorted by class, in item order within a class: a stable counting (radix) sort, O(n)"
+    labels = np.asarray(labels)
+    if n_classes <= 2**8: return np.argsort(labels.astype(np.uint8), kind='stable')
+    order = np.argsort((labels & 0xFFFF).astype(np.uint16), kind='stable')
+    for shift in range(16, int(n_classes-1).bit_length(), 16):  # next 16 bits, the order of the lower ones kept
+        order = order[np.argsort((labels[order] >> shift & 0xFFFF).astype(np.uint16), kind='stable')]
+    return order
+
+# %% ../nbs/02_sampling.ipynb #c018f
+_BLOCK = 2**16  # items per block of a draw, and per Python-int conversion of an `IdxList`
+
+def _check_probs(probs, counts):
+    "`probs` as float64, or a `ValueError` when they are not probabilities of non-empty classes"
+    p = np.asarray(probs, dtype=np.float64)
+    if p.ndim!=1 or len(p)==0 or not np.isfinite(p).all() or (p<0).any() or p.sum()<=0:
+        raise ValueError(f"Expected class probabilities (non-negative, finite, with a positive sum), got {probs}")
+    n = np.zeros(len(p), dtype=np.int64); n[:min(len(p), len(counts))] = counts[:len(p)]
+    empty = np.flatnonzero((p>0) & (n==0))
+    if len(empty): raise ValueError(f"Class {empty[0]} has probability {p[empty[0]]} but no item")
+    return p
+
+def _cum_dist(p):
+    "What `torch.multinomial` searches: cumulative sums of `p` divided by their total, the last set to 1"
+    c = np.cumsum(p); c /= c[-1]; c[-1] = 1.
+    return c
+
+def _pick_class(u, cum):
+    "First class `j` with `u <= cum[j]` for every uniform number in `u`"
+    if len(cum) > 16: return np.searchsorted(cum, u, side='left')
+    cls = np.zeros(len(u), dtype=np.uint8)
+    for c in cum[:-1]: cls += u > c  # classes whose cumulative probability is below u
+    return cls
+
+# %% ../nbs/02_sampling.ipynb #c018h
+class IdxList(Sequence):
+    "Read-only list of item indices held in an integer array; `np.asarray(idxs)` gives the array"
+    def __init__(self,
+                 a, # The indices: a 1-d integer array, or anything `np.asarray` turns into one
+                ): self.a = np.asarray(a)
+    def __len__(self): return len(self.a)
+    def __getitem__(self, i): return int(self.a[i]) if is_indexer(i) else IdxList(self.a[i])
+    def __iter__(self): return itertools.chain.from_iterable(self.a[s:s+_BLOCK].tolist() for s in range(0, len(self.a), _BLOCK))
+    def __array__(self, dtype=None, copy=None): return self.a if dtype is None else self.a.astype(dtype)
+    def __add__(self, o): return IdxList(np.concatenate([self.a, np.asarray(o, dtype=np.int64)]))
+    def __radd__(self, o): return IdxList(np.concatenate([np.asarray(o, dtype=np.int64), self.a]))
+    def __eq__(self, o):
+        if isinstance(o, str) or not isinstance(o, (Sequence, np.ndarray, torch.Tensor)): return NotImplemented
+        b = np.asarray(o)
+        return b.shape==self.a.shape and bool((b==self.a).all())
+    __hash__ = None
+    def tolist(self): return self.a.tolist()
+    def __repr__(self): return f"IdxList({self.a[:10].tolist()}{'...' if len(self.a)>10 else ''}, len={len(self.a)})"
+
 # %% ../nbs/02_sampling.ipynb #c019
 def _epoch_seed(seed:int, epoch:int): return (seed*1_000_003 + epoch) % 2**63
 
@@ -118,8 +176,9 @@ class SampledDL(TfmdDL):
                  **kwargs):
         self.labels = np.asarray(dataset_labels(dataset) if labels is None else labels, dtype=np.int64)
         self.counts = np.bincount(self.labels)
-        self.order = torch.from_numpy(np.argsort(self.labels, kind='stable'))
-        self.starts = torch.from_numpy(np.concatenate([[0], np.cumsum(self.counts)[:-1]]))
+        order = group_by_class(self.labels, len(self.counts))
+        self.order = order.astype(np.int32) if len(order) < 2**31 else order  # item indices sorted by class
+        self.starts = np.cumsum(self.counts) - self.counts  # position in `order` of each class's first item
         self.probs = class_probs(self.counts, 1.) if probs is None else np.asarray(probs, dtype=np.float64)
         seed = shared_seed(seed)
         store_attr('seed,epoch,rank,world_size')
@@ -129,21 +188,29 @@ class SampledDL(TfmdDL):
     def global_idxs(self,
                     epoch:int, # Epoch whose draw to make
                    ):
-        "Global draw of `epoch`, padded by wrapping to a multiple of `world_size`"
-        g = torch.Generator().manual_seed(_epoch_seed(self.seed, epoch))
-        p = torch.as_tensor(self.probs, dtype=torch.float64)
-        cls = torch.multinomial(p, self.n_draw, replacement=True, generator=g)
-        cnt = torch.from_numpy(self.counts)[cls]
-        within = (torch.rand(self.n_draw, generator=g, dtype=torch.float64)*cnt).long().clamp_max(cnt-1)
-        idxs = self.order[self.starts[cls]+within]
-        pad = self.n*self.world_size - self.n_draw
-        return torch.cat([idxs, idxs[:pad]]) if pad else idxs
+        "Global draw of `epoch` (an int array), padded by wrapping to a multiple of `world_size`"
+        n, g = self.n_draw, torch.Generator().manual_seed(_epoch_seed(self.seed, epoch))
+        cum = _cum_dist(_check_probs(self.probs, self.counts))
+        cls = np.empty(n, dtype=np.min_scalar_type(len(cum)-1))
+        buf = torch.empty(min(n, _BLOCK), dtype=torch.float64)
+        u, blocks = buf.numpy(), [(s, min(s+_BLOCK, n)) for s in range(0, n, _BLOCK)]
+        for s,e in blocks:  # n uniform numbers pick the classes, as `torch.multinomial` does...
+            cls[s:e] = _pick_class(torch.rand(e-s, generator=g, dtype=torch.float64, out=buf[:e-s]).numpy(), cum)
+        out, n_f = np.empty(self.n*self.world_size, dtype=self.order.dtype), self.counts.astype(np.float64)
+        for s,e in blocks:  # ...the next n the items: position floor(v*n_j) of class j's block of `order`
+            torch.rand(e-s, generator=g, dtype=torch.float64, out=buf[:e-s])
+            c = cls[s:e].astype(np.intp)
+            pos = (u[:e-s]*n_f[c]).astype(np.intp)
+            pos += self.starts[c]
+            np.take(self.order, pos, out=out[s:e])
+        if len(out) > n: out[n:] = np.resize(out[:n], len(out)-n)  # pad by wrapping
+        return out
 
     def get_idxs(self):
-        "This rank's share of the next epoch's draw"
+        "This rank's share of the next epoch's draw, an `IdxList`"
         idxs = self.global_idxs(self.epoch)
         self.epoch += 1
-        return idxs[self.rank::self.world_size].tolist()
+        return IdxList(np.ascontiguousarray(idxs[self.rank::self.world_size]))
 
     def new(self,
             dataset=None, # A new dataset, or `None` to keep this one (and its sampling)

@@ -6,10 +6,12 @@ with three configurations (plain, fastai `MixUp()`, balmix `BalancedMixUp()`, bo
   then one epoch of each per round, order alternating), so that the speed of that process and of the machine at that
   moment hits every configuration alike (runs of one configuration in separate processes differ by up to 25 % here);
 - memory: each configuration alone in its own fresh subprocess, so that its peak resident memory is its own;
-then times `sampled_dl` and one epoch of `get_idxs()` for 1,000,000 labels.
+then times building a `SampledDL` and drawing one epoch (`get_idxs()`) for 1,000,000 and 10,000,000 labels
+(issue 12: each under 0.5 s), next to the former implementation (argsort, `torch.multinomial`, `.tolist()`).
 
     python bench/overhead.py                  # full run: workers 0 and 2, 3 paired runs of warm-up + 3 epochs
     python bench/overhead.py --quick          # smoke run: workers 0, 1 timed epoch, 1 repeat
+    python bench/overhead.py --sampling-only  # only the sampling table (about 1 min)
 
 Besides the table it prints the BMU/MixUp ratio of every paired run and, as a low-noise check of the workers-0
 figure, the time of one pass of the training loader and of the class-sampled loader on their own.
@@ -160,39 +162,121 @@ def run_passes(data:str, reps:int=5):
     res = {k: statistics.median(one_pass(dl) for _ in range(reps)) for k,dl in loaders.items()}
     print('RESULT ' + json.dumps(res), flush=True)
 
-# ---------------------------------------------------------------- child: 1M-label sampling timings
+# ---------------------------------------------------------------- child: sampling timings (issue 12)
+
+TARGET_SAMPLING_S = 0.5
 
 class Cheap:
     "Identity `get_x`: the item itself"
     def __call__(self, r): return 0
 
-def run_sampling(n:int=1_000_000, n_classes:int=5, reps:int=3):
-    "Time `sampled_dl` (labels read by `dataset_labels`, and given as `labels=`) and one epoch of `get_idxs()`"
-    import numpy as np, pandas as pd, torch
+def former_sampling(labels, probs, seed:int=0):
+    "The former `SampledDL` (before issue 12): build = bincount + argsort; draw = one epoch as a list"
+    import numpy as np, torch
+    from balmix.sampling import _epoch_seed
+    def build():
+        counts = np.bincount(labels)
+        order = torch.from_numpy(np.argsort(labels, kind='stable'))
+        starts = torch.from_numpy(np.concatenate([[0], np.cumsum(counts)[:-1]]))
+        return counts, order, starts
+    def draw(counts, order, starts):
+        g = torch.Generator().manual_seed(_epoch_seed(seed, 0))
+        cls = torch.multinomial(torch.as_tensor(probs, dtype=torch.float64), len(labels), replacement=True, generator=g)
+        cnt = torch.from_numpy(counts)[cls]
+        within = (torch.rand(len(labels), generator=g, dtype=torch.float64)*cnt).long().clamp_max(cnt-1)
+        return order[starts[cls]+within].tolist()
+    return build, draw
+
+def _timed(f):
+    "(result, wall s, CPU s) of `f()`"
+    t, c = time.perf_counter(), time.process_time()
+    res = f()
+    return res, time.perf_counter()-t, time.process_time()-c
+
+def _peak_mb(f):
+    "Peak memory (MB) numpy and Python allocate while `f()` runs, above what was allocated before (tracemalloc)"
+    import tracemalloc, gc
+    gc.collect(); tracemalloc.start()
+    try: res = f(); return res, tracemalloc.get_traced_memory()[1]/2**20
+    finally: tracemalloc.stop()
+
+def run_sampling(ns=(1_000_000, 10_000_000), n_classes:int=5, reps:int=3, df_n:int=0):
+    """Build s and one-epoch draw s of `sampled_dl(dl, q=0, labels=...)` and of the former code, side by side in this
+    process (alternating, median of `reps`), peak memory, and (`df_n` labels) `dataset_labels` over a DataFrame"""
+    import gc, numpy as np, torch
     from fastai.data.all import Datasets, TfmdDL, ColReader, Categorize
-    from balmix.sampling import sampled_dl, dataset_labels
+    from balmix.sampling import sampled_dl, dataset_labels, class_probs
     torch.set_num_threads(2)
-    rng = np.random.default_rng(0)
+    rng, res = np.random.default_rng(0), dict(rows=[])
     p = 0.7**np.arange(n_classes); p /= p.sum()
-    y = rng.choice(n_classes, size=n, p=p)
-    df = pd.DataFrame(dict(label=y.astype(str)))
-    t = time.perf_counter()
-    dsets = Datasets(df, [[Cheap()], [ColReader('label'), Categorize()]])
-    dl = TfmdDL(dsets, bs=64, num_workers=0)
-    setup_s = time.perf_counter()-t
-    labels = dataset_labels(dsets)
-    assert len(labels)==n and np.bincount(labels).sum()==n
-    res = dict(n=n, setup_s=setup_s)
-    for name, kw in (('dataframe', {}), ('labels=', dict(labels=labels))):
-        build, draw = [], []
-        for _ in range(reps):
-            t = time.perf_counter(); sdl = sampled_dl(dl, q=0., seed=0, **kw); build.append(time.perf_counter()-t)
-            t = time.perf_counter(); idxs = sdl.get_idxs(); draw.append(time.perf_counter()-t)
-            assert len(idxs)==n
-        res[name] = dict(build_s=statistics.median(build), draw_s=statistics.median(draw))
-    freq = np.bincount(labels[np.asarray(idxs)], minlength=n_classes)/n
-    res['class_freq_q0'] = freq.round(4).tolist()
+    for n in ns:
+        labels = rng.choice(n_classes, size=n, p=p)
+        dl = TfmdDL(np.zeros(n, dtype=np.uint8), bs=64, num_workers=0)
+        probs = class_probs(np.bincount(labels), 0.)
+        old_build, old_draw = former_sampling(labels, probs)
+        new_build = lambda: sampled_dl(dl, q=0., seed=0, labels=labels)
+        t = {k: [] for k in ('new_build', 'new_draw', 'old_build', 'old_draw')}
+        for rep in range(reps):
+            for impl in (('new', 'old') if rep%2==0 else ('old', 'new')):
+                if impl=='new':
+                    sdl, w, c = _timed(new_build); t['new_build'].append((w, c))
+                    idxs, w, c = _timed(sdl.get_idxs); t['new_draw'].append((w, c))
+                else:
+                    st, w, c = _timed(old_build); t['old_build'].append((w, c))
+                    old, w, c = _timed(lambda: old_draw(*st)); t['old_draw'].append((w, c))
+                    assert np.array_equal(np.asarray(old), np.asarray(idxs)), 'the draws differ'
+                    del st, old
+                gc.collect()
+        _, list_s, _ = _timed(lambda: list(idxs))  # what `DistribDL.get_idxs` does with it
+        del sdl, idxs; gc.collect()
+        sdl, build_mb = _peak_mb(new_build)
+        _, draw_mb = _peak_mb(sdl.get_idxs)
+        del sdl; gc.collect()
+        st, old_build_mb = _peak_mb(old_build)
+        _, old_draw_mb = _peak_mb(lambda: old_draw(*st))
+        del st; gc.collect()
+        med = lambda k, i: statistics.median(x[i] for x in t[k])
+        for impl, mb in (('new', (build_mb, draw_mb)), ('former', (old_build_mb, old_draw_mb))):
+            k = 'new' if impl=='new' else 'old'
+            res['rows'].append(dict(n=n, impl=impl, build_s=med(f'{k}_build', 0), build_cpu=med(f'{k}_build', 1),
+                                    draw_s=med(f'{k}_draw', 0), draw_cpu=med(f'{k}_draw', 1), build_mb=mb[0], draw_mb=mb[1],
+                                    labels_mb=labels.nbytes/2**20))
+        res['rows'][-2]['list_s'] = list_s
+    if df_n:
+        y = rng.choice(n_classes, size=df_n, p=p)
+        dsets, setup_s, _ = _timed(lambda: Datasets(pd_frame(y), [[Cheap()], [ColReader('label'), Categorize()]]))
+        dl = TfmdDL(dsets, bs=64, num_workers=0)
+        labels, lab_s, _ = _timed(lambda: dataset_labels(dsets))
+        assert len(labels)==df_n
+        sdl, b_s, _ = _timed(lambda: sampled_dl(dl, q=0., seed=0))
+        idxs, d_s, _ = _timed(sdl.get_idxs)
+        res['dataframe'] = dict(n=df_n, setup_s=setup_s, labels_s=lab_s, build_s=b_s, draw_s=d_s,
+                                class_freq_q0=(np.bincount(labels[np.asarray(idxs)], minlength=n_classes)/df_n).round(4).tolist())
     print('RESULT ' + json.dumps(res), flush=True)
+
+def pd_frame(y):
+    "A DataFrame with the labels `y` as strings in column `label`"
+    import pandas as pd
+    return pd.DataFrame(dict(label=y.astype(str)))
+
+def sampling_table(s):
+    "Markdown table of `run_sampling`'s result"
+    out = ['| labels | implementation | build s (CPU s) | draw s (CPU s) | build + draw s | peak MB build, draw | '
+           f'build < {TARGET_SAMPLING_S} s | draw < {TARGET_SAMPLING_S} s |', '|---|---|---|---|---|---|---|---|']
+    ok = lambda x: 'met' if x < TARGET_SAMPLING_S else 'MISSED'
+    for r in s['rows']:
+        out.append(f"| {r['n']:,} | {r['impl']} | {r['build_s']:.3f} ({r['build_cpu']:.3f}) | {r['draw_s']:.3f} ({r['draw_cpu']:.3f}) "
+                   f"| {r['build_s']+r['draw_s']:.3f} | {r['build_mb']:.0f}, {r['draw_mb']:.0f} | {ok(r['build_s'])} | {ok(r['draw_s'])} |")
+    notes = [f"`list()` of the {r['n']:,}-index draw (what `DistribDL.get_idxs` does): {r['list_s']:.3f} s"
+             for r in s['rows'] if 'list_s' in r]
+    sizes = ', '.join(f"{r['labels_mb']:.0f} MB" for r in s['rows'][::2])
+    notes.append(f"labels given as int64 arrays ({sizes}), not counted in the peaks")
+    if 'dataframe' in s:
+        d = s['dataframe']
+        notes.append(f"labels read from a {d['n']:,}-row DataFrame by `dataset_labels`: {d['labels_s']:.3f} s, then build "
+                     f"{d['build_s']:.3f} s, draw {d['draw_s']:.3f} s (building the `Datasets` itself, not counted: "
+                     f"{d['setup_s']:.1f} s; class frequencies drawn with q=0: {d['class_freq_q0']})")
+    return '\n'.join(out) + '\n\n' + '\n'.join(f'- {x}' for x in notes)
 
 # ---------------------------------------------------------------- parent: orchestrate, table
 
@@ -242,6 +326,12 @@ def quartiles(xs): return statistics.quantiles(xs, n=4) if len(xs)>1 else [xs[0]
 
 def fmt(xs, nd=2): return str([round(x, nd) for x in xs])
 
+def print_sampling(s):
+    print(f"\n## Building a SampledDL and drawing one epoch (class sampling, 5 classes; median of 3, new and former "
+          f"alternating in one process; wall s, CPU s in brackets)\n")
+    print(sampling_table(s))
+    print(f'# load average at end: {load_avg()}')
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--data', default=str(DEFAULT_DATA), help='path to retinamnist.npz')
@@ -249,13 +339,18 @@ def main():
     ap.add_argument('--workers', default='0,2', help='comma-separated num_workers values')
     ap.add_argument('--reps', type=int, default=3, help='paired timing runs (all configs in one process, epochs interleaved)')
     ap.add_argument('--mem-reps', type=int, default=1, help='runs of each config alone in a fresh process (peak memory)')
-    ap.add_argument('--n-labels', type=int, default=1_000_000, help='labels for the sampling timing')
+    ap.add_argument('--n-labels', default='1000000,10000000', help='comma-separated label counts for the sampling timing')
+    ap.add_argument('--sampling-only', action='store_true', help='only the sampling timings (build + one epoch, issue 12)')
+    ap.add_argument('--sampling-df', type=int, default=1_000_000, help=argparse.SUPPRESS)
     ap.add_argument('--quick', action='store_true', help='smoke run: 1 epoch, workers 0, 1 repeat')
     ap.add_argument('--profile', help='cProfile one run of this config (plain, mixup, bmu) on the first --workers value')
     ap.add_argument('--bmu-workers', type=int, default=None, help="worker processes of BalancedMixUp's class-sampled loader (default: `spare_workers`)")
     ap.add_argument('--child', help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.child == 'sampling': return run_sampling(args.n_labels)
+    if args.child == 'sampling': return run_sampling([int(n) for n in args.n_labels.split(',')], df_n=args.sampling_df)
+    if args.sampling_only:
+        print(f'# load average at start: {load_avg()} on {os.cpu_count()} CPUs', flush=True)
+        return print_sampling(spawn(['--child', 'sampling', '--n-labels', args.n_labels, '--sampling-df', '0']))
     if args.child == 'passes': return run_passes(args.data)
     if args.child == 'paired': return run_paired(args.data, int(args.workers), args.epochs, args.bmu_workers)
     if args.child: return run_child(args.child, args.data, int(args.workers), args.epochs, args.profile=='1', args.bmu_workers)
@@ -309,13 +404,6 @@ def main():
               f"training loader {ps['train']:.3f} s, class-sampled loader {ps['class_sampled']:.3f} s: "
               f"expected workers-0 BMU/MixUp from loading the class batch = (MixUp s/epoch + class pass) / MixUp s/epoch "
               f"= {(m+ps['class_sampled'])/m:.3f}")
-    s = spawn(['--child', 'sampling', '--n-labels', str(args.n_labels)])
-    print(f"\n## Sampling {s['n']:,} labels (median of 3)\n")
-    print('| labels from | sampled_dl build s | get_idxs s (one epoch) | total s |\n|---|---|---|---|')
-    for k in ('dataframe', 'labels='):
-        print(f"| {k} | {s[k]['build_s']:.3f} | {s[k]['draw_s']:.3f} | {s[k]['build_s']+s[k]['draw_s']:.3f} |")
-    print(f"\n(Datasets+TfmdDL setup over the 1M-row DataFrame, not counted: {s['setup_s']:.2f} s; "
-          f"class frequencies drawn with q=0: {s['class_freq_q0']})")
-    print(f'# load average at end: {load_avg()}')
+    print_sampling(spawn(['--child', 'sampling', '--n-labels', args.n_labels, '--sampling-df', str(args.sampling_df)]))
 
 if __name__ == '__main__': main()
