@@ -12,7 +12,7 @@ from .core import save_fig
 
 # %% auto #0
 __all__ = ['NLL_EPS', 'PROB_TOL', 'ece', 'brier', 'nll', 'rps', 'fit_temperature', 'apply_temperature', 'plot_reliability',
-           'reliability_diagram']
+           'reliability_diagram', 'prob_logits', 'calibrate']
 
 # %% ../nbs/05a_calibration.ipynb #c005
 NLL_EPS = 1e-15   # probabilities are clipped at this before the log in `nll`
@@ -154,3 +154,20 @@ def reliability_diagram(probs, # Predicted class probabilities, (N, K)
     fig = Figure(figsize=(3.6, 3))
     plot_reliability(fig.add_subplot(), probs, y, n_bins, title)
     return save_fig(fig, fn, dpi=dpi)
+
+# %% ../nbs/05a_calibration.ipynb #cal02
+def prob_logits(probs): # Class probabilities, (N, K)
+    "Logits whose softmax is `probs`: their logarithm, clipped at `NLL_EPS`"
+    return np.log(np.clip(_np(probs, 'probs'), NLL_EPS, 1))
+
+def calibrate(val_probs, # Validation probabilities, (N, K): the temperature is fitted on these
+              val_y, # Validation classes, (N,)
+              probs, # Test probabilities, (M, K)
+              y, # Test classes, (M,)
+              ordinal:bool=False, # Also report the ranked probability score (ordered classes, e.g. DR grades)
+             ) -> dict:
+    "Temperature fitted on the validation predictions, and the test calibration metrics before and after it"
+    t = fit_temperature(prob_logits(val_probs), val_y)
+    fs = dict(ece=ece, brier=brier, nll=nll, **(dict(rps=rps) if ordinal else {}))
+    after = apply_temperature(prob_logits(probs), t)
+    return dict(temperature=t, before={k: f(probs, y) for k,f in fs.items()}, after={k: f(after, y) for k,f in fs.items()})

@@ -13,6 +13,7 @@ from sklearn.metrics import confusion_matrix, recall_score
 from .core import write_json, write_csv, save_fig
 from .methods import method_spec, spec_name, check_task, PAPER
 from .metrics import score, bootstrap
+from .calibration import calibrate, plot_reliability, apply_temperature, prob_logits
 from .sampling import dataset_labels
 from .tta import flip_tta
 from .data import table_dls, table_test_dl, table_vocab
@@ -20,7 +21,7 @@ from .learner import make_learner
 from .distributed import ddp_ctx, init_distrib, is_main
 
 # %% auto #0
-__all__ = ['evaluate', 'plot_confusion', 'plot_recall', 'plot_history', 'train']
+__all__ = ['evaluate', 'plot_confusion', 'plot_recall', 'plot_calibration', 'plot_history', 'train']
 
 # %% ../nbs/15_train.ipynb #c010
 def evaluate(probs, # Predicted class probabilities, one row per item
@@ -65,6 +66,17 @@ def plot_recall(targs, pred, vocab, fn, title='Recall per class'):
     ax.tick_params(axis='x', labelrotation=90)
     save_fig(fig, fn)
     return rec
+
+def plot_calibration(probs, # Test probabilities, (N, K)
+                     y, # Test classes, (N,)
+                     t:float, # Temperature fitted on the validation predictions
+                     fn): # PNG file to write
+    "Save the test reliability diagrams before and after temperature scaling by `t` as a PNG"
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(8, 3)); a1, a2 = fig.subplots(1, 2)
+    plot_reliability(a1, probs, y, title='test')
+    plot_reliability(a2, apply_temperature(prob_logits(probs), t), y, title=f'test, temperature {t:.2f}')
+    save_fig(fig, fn)
 
 def plot_history(hist:pd.DataFrame, # `history.csv` of a run: epoch, train_loss, valid_loss, metrics
                  monitor:str, # The metric that picks the best epoch
@@ -121,7 +133,8 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     with (ddp_ctx(learn) if distributed else contextlib.nullcontext()), (contextlib.nullcontext() if show_bar else learn.no_bar()):
         learn.fit_one_cycle(epochs, lr)
         t_fit, hist = time.time(), _history(learn)
-        pred = partial(_predict, learn, dls, vocab=vocab, task=task, n_boot=n_boot, seed=seed)
+        val = [o.numpy() for o in flip_tta(learn, dls.valid)]
+        pred = partial(_predict, learn, dls, vocab=vocab, task=task, n_boot=n_boot, seed=seed, val=val)
         test, preds = pred(table, part[0])
         if external is not None: ext, ext_preds = pred(external, dict(split='test'))
     config = dict(name=spec_name(spec), **spec, arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold,
@@ -139,6 +152,8 @@ def _write_run(out, res, hist, preds, vocab, ext_preds=None):
     if ext_preds is not None: write_csv(out/'external_preds.csv', ext_preds)
     write_csv(out/'history.csv', hist); write_csv(out/'preds.csv', preds)
     plot_history(hist, res['monitor'], out/'history.png')
+    probs, y = preds[[f'p_{v}' for v in vocab]].to_numpy(), preds.label.map({v:i for i,v in enumerate(vocab)}).to_numpy()
+    plot_calibration(probs, y, res['test']['calibration']['temperature'], out/'reliability.png')
     plot_confusion(preds.label, preds.pred, vocab, fn=out/'confusion.png')
     plot_recall(preds.label, preds.pred, vocab, fn=out/'per_class_recall.png')
     write_json(out/'metrics.json', res)
@@ -149,8 +164,10 @@ def _history(learn):
     hist.index.name = 'epoch'
     return hist.reset_index()
 
-def _predict(learn, dls, table, part, vocab, task, n_boot, seed):
-    "Scores and predictions table of the flip-TTA predictions of the rows `part` of `table`"
+def _predict(learn, dls, table, part, vocab, task, n_boot, seed, val):
+    "Scores, calibration (temperature fitted on `val` predictions) and predictions table of the rows `part` of `table`"
     dl = table_test_dl(dls, table, **part)
-    probs, targs = flip_tta(learn, dl)
-    return evaluate(probs.numpy(), targs.numpy(), vocab, task=task, n_boot=n_boot, seed=seed, items=dl.items['image'].tolist())
+    probs, targs = (o.numpy() for o in flip_tta(learn, dl))
+    res, df = evaluate(probs, targs, vocab, task=task, n_boot=n_boot, seed=seed, items=dl.items['image'].tolist())
+    res['calibration'] = calibrate(*val, probs, targs, ordinal=task=='dr')
+    return res, df
