@@ -123,7 +123,7 @@ def balmix_train(
     from balmix.distributed import is_main
     if not is_main(): return
     print_scores(res, o['task'])
-    print(f"\nResults in {out}/ (metrics.json, preds.csv, history.csv, history.png, confusion.png, per_class_recall.png, best.pth)")
+    print(f"\nResults in {out}/ (metrics.json, preds.csv, history.csv, history.png, confusion.png, per_class_recall.png, reliability.png, best.pth)")
 
 # %% ../nbs/17_cli.ipynb #c008
 def _csv(s, conv=str): return [conv(o) for o in str(s).split(',') if o.strip()]
