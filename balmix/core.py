@@ -10,7 +10,8 @@ import numpy as np
 from fastcore.all import *
 
 # %% auto #0
-__all__ = ['atomic_write', 'write_json', 'write_csv', 'save_fig', 'check_choice', 'as_py', 'head_str', 'balmix_cache']
+__all__ = ['atomic_write', 'write_json', 'write_csv', 'save_fig', 'check_choice', 'as_py', 'head_str', 'balmix_cache',
+           'check_counts']
 
 # %% ../nbs/00_core.ipynb #c005
 def atomic_write(fn, # File to write
@@ -63,3 +64,17 @@ def head_str(xs, # Any iterable
 def balmix_cache() -> Path:
     "Cache folder of balmix (`$BALMIX_CACHE`, default `~/.cache/balmix`)"
     return Path(os.environ.get('BALMIX_CACHE', '~/.cache/balmix')).expanduser()
+
+# %% ../nbs/00_core.ipynb #c008x
+def check_counts(counts, # Training items per class, n_1..n_K
+                 empty:bool=True, # Whether a class may have no item
+                ) -> np.ndarray:
+    "`counts` as a float array, or a `ValueError` saying what is wrong with them (and naming any empty class unless `empty`)"
+    n = np.asarray(counts, dtype=np.float64)
+    if n.ndim!=1 or not np.isfinite(n).all() or (n<0).any():
+        raise ValueError(f"Expected a 1-d array of non-negative class counts, got {counts}")
+    if not (n>0).any(): raise ValueError(f"Expected at least one non-empty class, got counts {counts}")
+    if not empty and (n==0).any():
+        raise ValueError(f"Class(es) {np.flatnonzero(n==0).tolist()} have no training item, so no prior or margin: "
+                         f"drop or merge them (counts {np.asarray(counts).tolist()})")
+    return n

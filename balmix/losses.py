@@ -10,29 +10,17 @@ from torch import nn
 from fastcore.all import *
 from fastai.losses import BaseLoss, FocalLoss, FocalLossFlat, CrossEntropyLossFlat
 from fastai.callback.core import Callback
+from .core import check_counts
 from .methods import positive, non_negative, unit
 
 # %% auto #0
-__all__ = ['check_counts', 'cb_weights', 'WeightedLoss', 'CBFocal', 'ClassLoss', 'CBLoss', 'log_prior', 'logit_adjust',
-           'AdjustedCE', 'LogitAdjustedLoss', 'BalancedSoftmaxLoss', 'ldam_margins', 'LDAMLoss', 'DRW', 'FocalLossFlat']
+__all__ = ['cb_weights', 'WeightedLoss', 'CBFocal', 'ClassLoss', 'CBLoss', 'log_prior', 'logit_adjust', 'AdjustedCE',
+           'LogitAdjustedLoss', 'BalancedSoftmaxLoss', 'ldam_margins', 'LDAMLoss', 'DRW', 'FocalLossFlat']
 
 # %% ../nbs/04_losses.ipynb #c003
 _all_ = ['FocalLossFlat']
 
 # %% ../nbs/04_losses.ipynb #c008
-def check_counts(counts, # Training items per class, n_1..n_K
-                 empty:bool=True, # Whether a class may have no item
-                ) -> np.ndarray:
-    "`counts` as a float array, or a `ValueError` saying what is wrong with them (and naming any empty class unless `empty`)"
-    n = np.asarray(counts, dtype=np.float64)
-    if n.ndim!=1 or not np.isfinite(n).all() or (n<0).any():
-        raise ValueError(f"Expected a 1-d array of non-negative class counts, got {counts}")
-    if not (n>0).any(): raise ValueError(f"Expected at least one non-empty class, got counts {counts}")
-    if not empty and (n==0).any():
-        raise ValueError(f"Class(es) {np.flatnonzero(n==0).tolist()} have no training item, so no prior or margin: "
-                         f"drop or merge them (counts {np.asarray(counts).tolist()})")
-    return n
-
 def cb_weights(counts, # Training items per class, n_1..n_K
                beta:float=0.9999, # Cui et al.'s beta in [0, 1]: 0 no re-weighting, 1 inverse class frequency
               ):

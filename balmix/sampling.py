@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools, numpy as np, pandas as pd, torch
 from collections.abc import Sequence
 from fastcore.all import *
+from .core import check_counts
 from fastai.data.core import TfmdDL, Datasets, TfmdLists
 from fastai.data.transforms import ColReader, Categorize
 from fastai.callback.core import Callback
@@ -20,9 +21,7 @@ def class_probs(counts, # Items per class, n_1..n_K (a class may be empty)
                 q:float, # Exponent: 1 instance, 0.5 square-root, 0 class-based sampling
                ):
     "Class sampling probabilities `p_j = n_j^q / sum_k n_k^q` (paper eq. 2); empty classes get 0"
-    counts = np.asarray(counts, dtype=np.float64)
-    if counts.ndim!=1 or (counts<0).any(): raise ValueError(f"Expected a 1-d array of non-negative class counts, got {counts}")
-    if not (counts>0).any(): raise ValueError("Expected at least one non-empty class, got only zero counts")
+    counts = check_counts(counts)
     p = np.where(counts>0, np.power(counts, q, where=counts>0, out=np.ones_like(counts)), 0.)
     return p/p.sum()
 
