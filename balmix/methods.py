@@ -10,8 +10,8 @@ from .core import check_choice
 
 # %% auto #0
 __all__ = ['PARAMS', 'STRATEGIES', 'LOSSES', 'PRESETS', 'METHODS', 'TASKS', 'PAPER_METHODS', 'PAPER_ALPHAS', 'PAPER', 'DEMO',
-           'positive', 'unit', 'non_negative', 'boolean', 'Param', 'Strategy', 'Loss', 'check_method', 'method_spec',
-           'method_callbacks', 'method_loss', 'spec_name', 'check_task', 'method_grid', 'methods_table']
+           'positive', 'unit', 'non_negative', 'fraction', 'boolean', 'Param', 'Strategy', 'Loss', 'check_method',
+           'method_spec', 'method_callbacks', 'method_loss', 'spec_name', 'check_task', 'method_grid', 'methods_table']
 
 # %% ../nbs/01_methods.ipynb #c005
 def positive(name:str, # The parameter's name, for the message
@@ -35,6 +35,13 @@ def non_negative(name:str, # The parameter's name, for the message
         raise ValueError(f"{name} must be a number >= 0, got {v!r}")
     return float(v)
 
+def fraction(name:str, # The parameter's name, for the message
+             v): # Its value
+    "`v` as a float, or a `ValueError` unless it is a number strictly between 0 and 1"
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0<v<1:
+        raise ValueError(f"{name} must be a number in (0, 1), got {v!r}")
+    return float(v)
+
 def boolean(name:str, # The parameter's name, for the message
             v): # Its value
     "`v`, or a `ValueError` unless it is `True` or `False`"
@@ -52,14 +59,15 @@ class Param:
     def __repr__(self): return f"Param({self.check.__name__}, {self.tag!r})"
 
 PARAMS = dict(
-    alpha=Param(positive, 'a', 'MixUp / Balanced-MixUp: lambda ~ Beta(alpha, alpha) / Beta(alpha, 1)'),
-    q=Param(unit, 'q', 'Balanced-MixUp: q of the second, class-sampled loader (0 class-based, 0.5 square-root)'),
+    alpha=Param(positive, 'a', 'MixUp / Balanced-MixUp / Balanced-CutMix: lambda ~ Beta(alpha, alpha) / Beta(alpha, 1) / Beta(alpha, alpha)'),
+    q=Param(unit, 'q', 'Balanced-MixUp and -CutMix: q of the second, class-sampled loader (0 class-based, 0.5 square-root)'),
     per_item=Param(boolean, 'pi', 'Balanced-MixUp: one lambda per item instead of per batch'),
     gamma=Param(non_negative, 'g', 'Focal loss: focusing parameter gamma'),
     beta=Param(unit, 'b', 'Class-balanced loss: beta of the effective number (1-beta^n)/(1-beta)'),
     tau=Param(non_negative, 't', 'Logit-adjusted loss: tau, the strength of the log-prior shift (1: balanced softmax)'),
     max_m=Param(positive, 'm', 'LDAM loss: margin of the smallest class'),
     s=Param(positive, 's', 'LDAM loss: scale of the logits'),
+    crt_frac=Param(fraction, 'f', 'cRT: fraction of the epochs, at the end, that re-train the classifier'),
 )
 
 # %% ../nbs/01_methods.ipynb #c009
@@ -123,6 +131,12 @@ STRATEGIES = dict(
     mixup=Strategy("fastai's MixUp of the batch with itself shuffled", 'fastai.callback.mixup.MixUp', params=('alpha',)),
     bmu=Strategy("Balanced-MixUp: mix each batch with a class-sampled batch (paper eq. 3)", 'balmix.callback.BalancedMixUp',
                  params=('alpha', 'q', 'per_item'), seeded=True, sweep='alpha'),
+    bcm=Strategy("Balanced-CutMix (CMO, Park et al., CVPR 2022): paste a box of a class-sampled batch into each batch",
+                 'balmix.callback.BalancedCutMix', params=('alpha', 'q'), seeded=True),
+    crt=Strategy("Classifier re-training (Kang et al., ICLR 2020): instance sampling, then the head alone re-trained on class-sampled batches",
+                 'balmix.decoupled.ClassifierRetraining', params=('crt_frac',), seeded=True),
+    tau_norm=Strategy("tau-normalisation (Kang et al., ICLR 2020): instance sampling, then head rows scaled by 1/norm^tau, tau chosen on validation",
+                      'balmix.decoupled.TauNorm'),
 )
 LOSSES = dict(
     ce=Loss("Cross-entropy", 'fastai.losses.CrossEntropyLossFlat'),
