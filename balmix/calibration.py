@@ -4,15 +4,16 @@
 
 # %% ../nbs/05a_calibration.ipynb #c002
 from __future__ import annotations
-import numpy as np, torch
+import numpy as np, pandas as pd, torch
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
 from matplotlib.figure import Figure
 from .core import save_fig
+from .metrics import bootstrap_idx
 
 # %% auto #0
 __all__ = ['NLL_EPS', 'PROB_TOL', 'ece', 'brier', 'nll', 'rps', 'fit_temperature', 'apply_temperature', 'plot_reliability',
-           'reliability_diagram', 'prob_logits', 'calibrate']
+           'reliability_diagram', 'prob_logits', 'cross_fit_temperature', 'calibrate']
 
 # %% ../nbs/05a_calibration.ipynb #c005
 NLL_EPS = 1e-15   # probabilities are clipped at this before the log in `nll`
@@ -160,14 +161,42 @@ def prob_logits(probs): # Class probabilities, (N, K)
     "Logits whose softmax is `probs`: their logarithm, clipped at `NLL_EPS`"
     return np.log(np.clip(_np(probs, 'probs'), NLL_EPS, 1))
 
+def cross_fit_temperature(logits, # Logits, (N, K), of the items to scale
+                          y, # Their classes, (N,)
+                          seed:int=0, # Seed of the split
+                         ):
+    "Probabilities of each half of a stratified split scaled by the temperature fitted on the other half, and both temperatures"
+    if len(y)<2: raise ValueError(f"Cross-fitting a temperature needs at least 2 items, got {len(y)}")
+    rng, half = np.random.default_rng(seed), np.zeros(len(y), bool)
+    order = np.concatenate([rng.permutation(np.flatnonzero(y==k)) for k in np.unique(y)])
+    half[order[::2]] = True  # every other item of each class, in turn
+    out, ts = np.zeros(logits.shape), []
+    for a in (half, ~half):
+        ts.append(fit_temperature(logits[~a], y[~a])); out[a] = apply_temperature(logits[a], ts[-1])
+    return out, ts
+
+def _cal_scores(probs, y, fs): return {k: float(f(probs, y)) for k,f in fs.items()}
+
+def _cal_bootstrap(probs, y, fs, n, seed):
+    "Mean and std of each calibration metric over `n` stratified bootstrap resamples"
+    s = pd.DataFrame([_cal_scores(probs[i], y[i], fs) for idx in bootstrap_idx(y, n, True, seed) for i in idx])
+    return s.agg(['mean', 'std']).to_dict()
+
 def calibrate(val_probs, # Validation probabilities, (N, K): the temperature is fitted on these
               val_y, # Validation classes, (N,)
               probs, # Test probabilities, (M, K)
               y, # Test classes, (M,)
               ordinal:bool=False, # Also report the ranked probability score (ordered classes, e.g. DR grades)
+              n_boot:int=0, # Stratified bootstrap resamples of the test items for each metric's mean and std (0: none)
+              seed:int=0, # Seed of the bootstrap and of the cross-fitting split
+              cross_fit:bool=False, # Validation and test are the same items (a CV fold): fit on one half, score the other
              ) -> dict:
     "Temperature fitted on the validation predictions, and the test calibration metrics before and after it"
-    t = fit_temperature(prob_logits(val_probs), val_y)
-    fs = dict(ece=ece, brier=brier, nll=nll, **(dict(rps=rps) if ordinal else {}))
-    after = apply_temperature(prob_logits(probs), t)
-    return dict(temperature=t, before={k: f(probs, y) for k,f in fs.items()}, after={k: f(after, y) for k,f in fs.items()})
+    fs, y = dict(ece=ece, brier=brier, nll=nll, **(dict(rps=rps) if ordinal else {})), np.asarray(y)
+    probs, z = np.asarray(probs, dtype=np.float64), prob_logits(probs)
+    if cross_fit: after, ts = cross_fit_temperature(z, y, seed)
+    else: ts = [fit_temperature(prob_logits(val_probs), val_y)]; after = apply_temperature(z, ts[0])
+    res = dict(temperature=float(np.exp(np.mean(np.log(ts)))), before=_cal_scores(probs, y, fs), after=_cal_scores(after, y, fs))
+    if cross_fit: res['temperatures'] = ts
+    if n_boot: res['bootstrap'] = {k: _cal_bootstrap(p, y, fs, n_boot, seed) for k,p in (('before', probs), ('after', after))}
+    return res

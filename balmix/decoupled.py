@@ -113,6 +113,7 @@ class TauNorm(Callback):
         w = head.weight.detach().float().cpu()
         self.scores = [score(y, torch.softmax(z*tau_scales(w, t), 1).numpy(), metric)[metric] for t in self.taus]
         self.tau, self.metric = float(self.taus[int(np.nanargmax(self.scores))]), metric
+        self.posthoc = dict(tau_norm=dict(tau=self.tau, metric=metric, valid_scores=[float(v) for v in self.scores]))
         s = tau_scales(head.weight.detach(), self.tau)
         with torch.no_grad():
             head.weight.mul_(s[:,None])

@@ -14,8 +14,9 @@ from .methods import METHODS, PAPER_METHODS, PAPER_ALPHAS, method_grid, spec_nam
 from .train import train
 
 # %% auto #0
-__all__ = ['grid_cells', 'cell_done', 'run_grid', 'collect', 'results_table', 'to_markdown', 'plot_results', 'paired_compare',
-           'paired_markdown', 'per_class_recall', 'plot_recall_table', 'write_results']
+__all__ = ['grid_cells', 'cell_done', 'run_grid', 'calibration_columns', 'collect', 'results_table', 'to_markdown',
+           'plot_results', 'paired_compare', 'paired_markdown', 'per_class_recall', 'plot_recall_table',
+           'write_results']
 
 # %% ../nbs/16_experiments.ipynb #c005
 def grid_cells(specs=None, # `method_spec`s (from `method_grid`); None: the paper's rows
@@ -48,6 +49,19 @@ def run_grid(table, # The dataset's table, shared by every cell
     return dict(run=len(todo), skipped=len(cells)-len(todo))
 
 # %% ../nbs/16_experiments.ipynb #c009
+def calibration_columns(task:str='dr', # A name of `TASKS`
+                       ) -> tuple:
+    "Names of the calibration columns of `collect`: each metric before and after (`_ts`) temperature scaling"
+    return tuple(f'{k}{s}' for k in ('ece', 'brier', 'nll', *(('rps',) if task=='dr' else ())) for s in ('', '_ts'))
+
+def _calibration_row(cal, part):
+    "A run's calibration metrics as `collect` columns: `part:ece`, `part:ece_ts`, with `:mean` and `:std`"
+    row = {}
+    for when, suf in (('before', ''), ('after', '_ts')):
+        for k,v in cal.get(when, {}).items(): row[f'{part}:{k}{suf}'] = v
+        for k,v in cal.get('bootstrap', {}).get(when, {}).items(): row[f'{part}:{k}{suf}:mean'], row[f'{part}:{k}{suf}:std'] = v['mean'], v['std']
+    return row
+
 def collect(out, # Output folder of a grid
            ) -> pd.DataFrame:
     "One row per complete run under `out` (the paper's methods in its order, then the others): config, test scores and bootstrap mean/std"
@@ -61,6 +75,7 @@ def collect(out, # Output folder of a grid
             if part not in m: continue
             for k,v in m[part]['scores'].items(): row[f'{part}:{k}'] = v
             for k,v in m[part].get('bootstrap', {}).items(): row[f'{part}:{k}:mean'], row[f'{part}:{k}:std'] = v['mean'], v['std']
+            row.update(_calibration_row(m[part].get('calibration', {}), part))
         rows.append(row)
     df = pd.DataFrame(rows)
     if not len(df): return df
@@ -81,9 +96,11 @@ def _summary(g, part, metric, cv):
 
 def results_table(df:pd.DataFrame, # Runs, as `collect` returns them
                   task:str='dr', # A name of `TASKS`: its metrics
-                  part:str='test'): # 'test' or 'external'
+                  part:str='test', # 'test' or 'external'
+                  metrics=None, # Columns to show instead of the task's metrics (e.g. `calibration_columns`)
+                  lower:bool=False): # Lower is better (bold the smallest)
     "The paper's table of `part` for `task`: numbers for ranking and formatted text with the best in bold"
-    metrics, cv = check_task(task)['metrics'], df['fold'].notna().any()
+    metrics, cv = metrics or check_task(task)['metrics'], df['fold'].notna().any()
     keys, txts = {}, {}
     for (arch, row), g in df.groupby(['arch', 'row'], sort=False):
         for m in metrics:
@@ -94,7 +111,7 @@ def results_table(df:pd.DataFrame, # Runs, as `collect` returns them
     for arch in num.index.get_level_values(0).unique():
         for m in num.columns:
             col = num.loc[arch, m]
-            for row in col.index[col==col.max()]: txt.loc[(arch, row), m] = f'**{txt.loc[(arch, row), m]}**'
+            for row in col.index[col==(col.min() if lower else col.max())]: txt.loc[(arch, row), m] = f'**{txt.loc[(arch, row), m]}**'
     cols = [m for m in metrics if m in num.columns]
     num, txt = num[cols], txt[cols]
     num.index.names = txt.index.names = ['arch', 'method']
@@ -202,7 +219,11 @@ def write_results(out, # Output folder of a grid
     for part in ('test', 'external'):
         if not any(c.startswith(f'{part}:') for c in df.columns): continue
         num, txt = results_table(df, task, part)
-        md.append(to_markdown(txt, f'{part} ({"min <- median -> max over folds" if df.fold.notna().any() else "bootstrap mean ± std"})'))
+        how = "min <- median -> max over folds" if df.fold.notna().any() else "bootstrap mean ± std"
+        md.append(to_markdown(txt, f'{part} ({how})'))
+        cal = [c for c in calibration_columns(task) if f'{part}:{c}' in df]
+        if cal: md.append(to_markdown(results_table(df, task, part, metrics=cal, lower=True)[1],
+                                      f'{part} calibration ({how}; lower is better; _ts: after temperature scaling)'))
         if baseline not in set(df.row) or df.row.nunique()<2: continue
         for m in [m for m in _main_metrics(task) if f'{part}:{m}' in df]:
             pc = paired_compare(df, baseline=baseline, metric=m, part=part).assign(part=part)

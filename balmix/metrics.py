@@ -10,8 +10,8 @@ from fastcore.all import *
 from fastai.metrics import AccumMetric, ActivationType
 
 # %% auto #0
-__all__ = ['METRICS', 'score', 'bootstrap_samples', 'bootstrap', 'quad_kappa', 'mcc', 'kendall_tau', 'balanced_acc', 'macro_f1',
-           'mauc', 'get_metrics']
+__all__ = ['METRICS', 'score', 'bootstrap_idx', 'bootstrap_samples', 'bootstrap', 'quad_kappa', 'mcc', 'kendall_tau',
+           'balanced_acc', 'macro_f1', 'mauc', 'get_metrics']
 
 # %% ../nbs/05_metrics.ipynb #c005
 METRICS = ('quad_kappa', 'mcc', 'kendall_tau', 'balanced_acc', 'macro_f1', 'mauc')
@@ -139,8 +139,12 @@ def score(y_true, # True class of every item, (N,)
     return {k:float(v[0]) for k,v in _scores(y, p, np.arange(len(y))[None], _names(metrics)).items()}
 
 # %% ../nbs/05_metrics.ipynb #c021
-def _resamples(y, n, stratified, seed):
-    "Chunks of resampled item indices (B, N), stratified by class or not"
+def bootstrap_idx(y, # True class of every item, (N,)
+                  n:int, # Number of resamples
+                  stratified:bool=True, # Resample each class within itself
+                  seed:int=0, # Seed of the resamples
+                 ):
+    "Chunks of resampled item indices, arrays (B, N) with B <= 50, `n` rows in all, stratified by class or not"
     rng,N = np.random.default_rng(seed),len(y)
     groups = [np.flatnonzero(y==k) for k in np.unique(y)] if stratified else [np.arange(N)]
     chunk = max(1, min(50, 2_000_000//max(N, 1)))
@@ -162,7 +166,7 @@ def bootstrap_samples(y_true, # True class of every item, (N,)
     names,parts = _names(metrics),[]
     with warnings.catch_warnings(record=True) as ws:
         warnings.simplefilter('always')
-        for idx in _resamples(y, n, stratified, seed): parts.append(_scores(y, p, idx, names))
+        for idx in bootstrap_idx(y, n, stratified, seed): parts.append(_scores(y, p, idx, names))
     for msg in dict.fromkeys(str(w.message) for w in ws): warnings.warn(f"In some bootstrap resamples: {msg}", stacklevel=2)
     return pd.DataFrame({m:np.concatenate([d[m] for d in parts]) for m in names})
 

@@ -143,6 +143,8 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     res = dict(config=config, seed=seed, vocab=[str(v) for v in vocab], best_epoch=int(hist[t['monitor']].idxmax()),
                monitor=t['monitor'], test=dict(test, part=part[1]))
     if external is not None: res['external'] = ext
+    posthoc = merge(*[cb.posthoc for cb in learn.cbs if hasattr(cb, 'posthoc')])  # what post-hoc steps chose, e.g. `TauNorm`'s tau
+    if posthoc: res['posthoc'] = posthoc
     res['timings'] = dict(fit_s=t_fit-t0, predict_s=time.time()-t_fit, total_s=time.time()-t0)
     if is_main(): _write_run(out, res, hist=hist, preds=preds, vocab=vocab, ext_preds=ext_preds if external is not None else None)
     return res
@@ -169,5 +171,5 @@ def _predict(learn, dls, table, part, vocab, task, n_boot, seed, val):
     dl = table_test_dl(dls, table, **part)
     probs, targs = (o.numpy() for o in flip_tta(learn, dl))
     res, df = evaluate(probs, targs, vocab, task=task, n_boot=n_boot, seed=seed, items=dl.items['image'].tolist())
-    res['calibration'] = calibrate(*val, probs, targs, ordinal=task=='dr')
+    res['calibration'] = calibrate(*val, probs, targs, ordinal=task=='dr', n_boot=n_boot, seed=seed, cross_fit='fold' in part)
     return res, df

@@ -51,6 +51,7 @@ def test_task_kvasir_fold(tmp_path):
     assert m['config']['fold']==1 and m['test']['part']=='fold 1' and m['monitor']=='mcc'
     assert set(m['test']['bootstrap']) == {'mcc', 'balanced_acc', 'macro_f1'}
     assert m['test']['n']==3
+    assert len(m['test']['calibration']['temperatures'])==2   # the fold validates and tests: temperatures cross-fitted on its halves
 
 def test_task_generic_folder(tmp_path):
     data = fake_folder(tmp_path/'f', classes=('cat', 'dog', 'eel'), n=[12, 8, 6], splits=None)
@@ -105,6 +106,40 @@ def test_train_loss_and_parameters(tmp_path):
     c = read_metrics(tmp_path/'o')['config']
     assert (c['strategy'], c['loss'], c['name']) == ('bmu', 'focal', 'bmu_a0.3_q0.5_pi_g1+focal')
     assert c['params']==dict(alpha=0.3, q=0.5, per_item=True, gamma=1.0)
+
+@pytest.mark.parametrize('method', ['bmu', 'bcm'])
+def test_two_class_end_to_end(tmp_path, method):
+    "A two-class imbalanced table trains with both class-sampled mixes; every metric is the binary one (sklearn on preds.csv)"
+    from sklearn.metrics import roc_auc_score, matthews_corrcoef, cohen_kappa_score, balanced_accuracy_score, f1_score
+    data = fake_folder(tmp_path/'f', classes=('benign', 'malignant'), n=[40, 8], splits=None)
+    p = run('balmix_train', '--task', 'generic', '--data', data, '--method', method, '--out', tmp_path/'o', *TINY)
+    assert p.returncode==0, p.stderr[-2000:]
+    m, preds = read_metrics(tmp_path/'o'), pd.read_csv(tmp_path/'o'/'preds.csv')
+    assert m['vocab']==['benign', 'malignant'] and m['config']['train_counts'][1] > 0
+    y, pred, p1 = (preds.label=='malignant').astype(int), (preds.pred=='malignant').astype(int), preds['p_malignant']
+    assert set(y)=={0, 1}
+    sc = m['test']['scores']
+    assert abs(sc['mauc'] - roc_auc_score(y, p1)) < 1e-9
+    assert abs(sc['mcc'] - matthews_corrcoef(y, pred)) < 1e-9
+    assert abs(sc['quad_kappa'] - cohen_kappa_score(y, pred)) < 1e-9
+    assert abs(sc['balanced_acc'] - balanced_accuracy_score(y, pred)) < 1e-9
+    assert abs(sc['macro_f1'] - f1_score(y, pred, average='macro')) < 1e-9
+    assert {'ece', 'brier', 'nll'} <= set(m['test']['calibration']['before'])
+
+def test_decoupled_methods(tmp_path):
+    "`crt` and `tau_norm` run through the command line; tau-normalisation records the tau it chose on validation"
+    data = fake_folder(tmp_path/'f', classes=('cat', 'dog', 'eel'), n=[20, 8, 6], splits=None)
+    p = run('balmix_train', '--task', 'generic', '--data', data, '--method', 'crt', '--crt_frac', '0.5', '--out', tmp_path/'c',
+            *TINY[:1], '2', *TINY[2:])
+    assert p.returncode==0, p.stderr[-2000:]
+    c = read_metrics(tmp_path/'c')['config']
+    assert (c['strategy'], c['name'], c['params']) == ('crt', 'crt_f0.5', dict(crt_frac=0.5))
+    p = run('balmix_train', '--task', 'generic', '--data', data, '--method', 'tau_norm', '--out', tmp_path/'t', *TINY)
+    assert p.returncode==0, p.stderr[-2000:]
+    tn = read_metrics(tmp_path/'t')['posthoc']['tau_norm']
+    assert tn['metric']=='mcc' and len(tn['valid_scores'])==21 and tn['tau']==[round(0.1*i, 2) for i in range(21)][tn['valid_scores'].index(max(tn['valid_scores']))]
+    p = run('balmix_train', '--method', 'crt', '--crt_frac', '1', cwd=tmp_path)
+    assert p.returncode==2 and p.stderr.strip().splitlines()==["balmix_train: error: crt_frac must be a number in (0, 1), got 1.0"]
 
 def test_train_weights_file(tmp_path):
     "`--weights FILE` starts the backbone from a state dict, recorded in metrics.json; a file that does not fit is one line"
