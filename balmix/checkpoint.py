@@ -11,6 +11,7 @@ from fastcore.all import *
 from fastai.torch_core import rank_distrib, to_device
 from fastai.callback.core import Callback, CancelEpochException
 from fastai.callback.tracker import TrackerCallback
+from fastai.callback.progress import ProgressCallback
 from fastai.learner import Learner
 from .core import atomic_write
 from .sampling import SampledDL, unwrap_dl
@@ -107,7 +108,7 @@ class Checkpoint(Callback):
         rec.values, rec.smooth_loss.count, rec.smooth_loss.val = [L(v) for v in s['history']], *s['smooth_loss']
         for cb, best in zip(self._trackers(), s['best']): cb.best = best
         learn.train_iter, self.start, self.pending = s['train_iter'], s['epoch']+1, s
-        self.paused = [cb for cb in learn.cbs if cb is not self and cb.run]
+        self.paused = [cb for cb in learn.cbs if cb is not self and cb.run and not isinstance(cb, ProgressCallback)]  # the bar counts the skipped epochs
         for cb in self.paused: cb.run = False
         print(f"Resuming from {self.fn}: epoch {self.start} of {self.n_epoch}")
 
