@@ -20,6 +20,7 @@ from .data import table_dls, table_test_dl, table_vocab
 from .learner import make_learner
 from .distributed import ddp_ctx, init_distrib, is_main
 from .checkpoint import Checkpoint, data_id
+from .predict import save_model_info
 
 # %% auto #0
 __all__ = ['evaluate', 'plot_confusion', 'plot_recall', 'plot_calibration', 'plot_history', 'train']
@@ -135,6 +136,7 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     learn = make_learner(dls, method=spec, arch=arch, task=task, pretrained=pretrained, weights=weights, lr=lr, seed=seed,
                          path=out, model_dir='.', cbs=L(cbs)+ck)
     vocab, part = table_vocab(table), _test_part(table, fold)
+    if is_main(): save_model_info(learn, arch, task)
     with (ddp_ctx(learn) if distributed else contextlib.nullcontext()), (contextlib.nullcontext() if show_bar else learn.no_bar()):
         learn.fit_one_cycle(epochs, lr)
         t_fit, hist = time.time(), _history(learn)
@@ -151,6 +153,7 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     res['timings'] = dict(fit_s=t_fit-t0, predict_s=time.time()-t_fit, total_s=time.time()-t0)
     if is_main():
         _write_run(out, res, hist=hist, preds=preds, vocab=vocab, ext_preds=ext_preds if external is not None else None)
+        save_model_info(learn, arch, task, temperature=res['test']['calibration']['temperature'])
         (out/'last.pth').unlink(missing_ok=True)
     return res
 
