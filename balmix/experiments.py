@@ -36,16 +36,17 @@ def cell_done(out, # Output folder of the grid
     "Whether `cell` has its `metrics.json` in `out`"
     return (Path(out)/cell['name']/'metrics.json').exists()
 
-@delegates(train, but=['method', 'arch', 'fold', 'seed', 'out', 'show_bar'])
+@delegates(train, but=['method', 'arch', 'fold', 'seed', 'out', 'show_bar', 'resume'])
 def run_grid(table, # The dataset's table, shared by every cell
              cells, # `grid_cells`
              out, # Output folder of the grid
              **kwargs):
-    "Train every cell of `cells` not yet complete in `out`; returns the number run and skipped"
+    "Train every cell of `cells` not yet complete in `out`, continuing an interrupted one; returns the number run and skipped"
     todo = [c for c in cells if not cell_done(out, c)]
     for c in progress_bar(todo):
-        train(table, method=c['spec'], arch=c['arch'], fold=c['fold'], seed=c['seed'], out=Path(out)/c['name'],
-              show_bar=False, **kwargs)
+        d = Path(out)/c['name']
+        train(table, method=c['spec'], arch=c['arch'], fold=c['fold'], seed=c['seed'], out=d, show_bar=False,
+              resume=(d/'last.pth').exists(), **kwargs)
     return dict(run=len(todo), skipped=len(cells)-len(todo))
 
 # %% ../nbs/16_experiments.ipynb #c009

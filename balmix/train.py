@@ -19,6 +19,8 @@ from .tta import flip_tta
 from .data import table_dls, table_test_dl, table_vocab
 from .learner import make_learner
 from .distributed import ddp_ctx, init_distrib, is_main
+from .checkpoint import Checkpoint, data_id
+from .predict import save_model_info
 
 # %% auto #0
 __all__ = ['evaluate', 'plot_confusion', 'plot_recall', 'plot_calibration', 'plot_history', 'train']
@@ -119,17 +121,22 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
           n_boot:int=1000, # Bootstrap resamples of the test predictions
           show_bar:bool=True, # Show fastai's progress bars
           cbs=None, # More callbacks for the Learner
-          distributed:bool=False): # Train with DDP under torchrun or accelerate launch
+          distributed:bool=False, # Train with DDP under torchrun or accelerate launch
+          resume:bool=False): # Continue from `out/last.pth` when there is one (`balmix.checkpoint`)
     "Train `method` on `table`, keep the best epoch, score flip-TTA test predictions and write the results into `out`"
     t0, out, t = time.time(), Path(out), check_task(task)
     spec = method_spec(method) if isinstance(method, str) else method
     if fold is None and 'fold' in table and 'split' not in table: fold = 0
     if distributed: init_distrib()
+    run_id = dict(method=spec_name(spec), arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold, seed=seed,
+                  pretrained=pretrained, data=data_id(table))
+    ck = Checkpoint(out/'last.pth', config=run_id, resume=resume)
     set_seed(seed, reproducible=True)
     dls = table_dls(table, size=size, bs=bs, split='valid', fold=fold, num_workers=num_workers, seed=seed, stats=None)
     learn = make_learner(dls, method=spec, arch=arch, task=task, pretrained=pretrained, weights=weights, lr=lr, seed=seed,
-                         path=out, model_dir='.', cbs=cbs)
+                         path=out, model_dir='.', cbs=L(cbs)+ck)
     vocab, part = table_vocab(table), _test_part(table, fold)
+    if is_main(): save_model_info(learn, arch, task)
     with (ddp_ctx(learn) if distributed else contextlib.nullcontext()), (contextlib.nullcontext() if show_bar else learn.no_bar()):
         learn.fit_one_cycle(epochs, lr)
         t_fit, hist = time.time(), _history(learn)
@@ -146,7 +153,10 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     posthoc = merge(*[cb.posthoc for cb in learn.cbs if hasattr(cb, 'posthoc')])  # what post-hoc steps chose, e.g. `TauNorm`'s tau
     if posthoc: res['posthoc'] = posthoc
     res['timings'] = dict(fit_s=t_fit-t0, predict_s=time.time()-t_fit, total_s=time.time()-t0)
-    if is_main(): _write_run(out, res, hist=hist, preds=preds, vocab=vocab, ext_preds=ext_preds if external is not None else None)
+    if is_main():
+        _write_run(out, res, hist=hist, preds=preds, vocab=vocab, ext_preds=ext_preds if external is not None else None)
+        save_model_info(learn, arch, task, temperature=res['test']['calibration']['temperature'])
+        (out/'last.pth').unlink(missing_ok=True)
     return res
 
 def _write_run(out, res, hist, preds, vocab, ext_preds=None):
