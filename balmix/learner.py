@@ -55,9 +55,12 @@ class ChannelsLast(channelslast.ChannelsLast):
 
 def precision_cbs(precision:str='fp32', # One of `PRECISIONS`
                   channels_last:bool=False, # Model and images in channels-last memory format
+                  device=None, # Device trained on, when known: fp16 needs CUDA
                  ):
     "The callbacks of `precision` and `channels_last`"
     if precision not in PRECISIONS: raise ValueError(f"Unknown precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
+    dev = torch.device(device).type if device is not None else 'cuda'
+    if precision=='fp16' and dev!='cuda': raise ValueError(f"precision fp16 needs a CUDA device (the model is on {dev}): use bf16")
     return L(Autocast(precision) if precision!='fp32' else None, ChannelsLast() if channels_last else None).filter()
 
 # %% ../nbs/13_learner.ipynb #c005
@@ -89,6 +92,6 @@ def make_learner(dls, # DataLoaders of a single-label classification task
     save = SaveModelCallback(monitor=t['monitor'], fname=fname, with_opt=False)
     learn = Learner(add_norm(dls, arch), model, loss_func=method_loss(spec, counts), opt_func=SGD, lr=lr,
                     metrics=get_metrics(t['metrics']),
-                    cbs=L(method_callbacks(spec, seed))+save+precision_cbs(precision, channels_last)+L(cbs), **kwargs)
+                    cbs=L(method_callbacks(spec, seed))+save+precision_cbs(precision, channels_last, dls.device)+L(cbs), **kwargs)
     learn.method = spec
     return learn
