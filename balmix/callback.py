@@ -93,13 +93,14 @@ class ClassMixHandler(Callback):
         raise NotImplementedError
 
     def after_loss(self):
-        "Replace the loss by `(1-lam)*loss(pred, y) + lam*loss(pred, y_class)`"
+        "Replace the loss by `(1-lam)*loss(pred, y) + lam*loss(pred, y_class)`, in fp32 even under autocast"
         if not self.active: return
         lf, yc = self.learn.loss_func, self.y_class.to(self.y.device)
-        if self.per_item:
-            with NoneReduce(lf) as nlf: loss = torch.lerp(nlf(self.pred, *self.yb), nlf(self.pred, yc), self.lam)
-            loss = reduce_loss(loss, getattr(lf, 'reduction', 'mean'))
-        else: loss = torch.lerp(self.learn.loss_grad, lf(self.pred, yc), self.lam)  # a mean or sum is linear: reuse the Learner's loss
+        with torch.autocast(self.y.device.type, enabled=False):
+            if self.per_item:
+                with NoneReduce(lf) as nlf: loss = torch.lerp(nlf(self.pred, *self.yb), nlf(self.pred, yc), self.lam)
+                loss = reduce_loss(loss, getattr(lf, 'reduction', 'mean'))
+            else: loss = torch.lerp(self.learn.loss_grad, lf(self.pred, yc), self.lam)  # a mean or sum is linear: reuse the Learner's loss
         self.learn.loss_grad, self.learn.loss = loss, loss.clone()
 
 # %% ../nbs/03_callback.ipynb #c007b

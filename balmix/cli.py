@@ -42,10 +42,12 @@ def train_options(
     messidor:Param("Messidor-2 folder: external test, scored with no retraining", str)=None,
     num_workers:Param("DataLoader worker processes", int)=0,
     n_boot:Param("Bootstrap resamples of the test predictions", int)=1000,
+    precision:Param("fp32, or mixed precision: bf16 (CPU or CUDA) or fp16 (CUDA)", str)='fp32',
+    channels_last:Param("Model and images in channels-last memory format (faster convolutions on GPUs)", store_true)=False,
     **params): # One option per parameter of the method registry (`PARAMS`): --alpha, --q, --per_item, --gamma, ...
     "The options `balmix_train` and `balmix_compare` share"
     return dict(task=task, data=data, folder=folder, loss=loss, epochs=epochs, size=size, bs=bs, lr=lr, pretrained=pretrained,
-                weights=weights, messidor=messidor, num_workers=num_workers, n_boot=n_boot,
+                weights=weights, messidor=messidor, num_workers=num_workers, n_boot=n_boot, precision=precision, channels_last=channels_last,
                 **{k: params.get(k, False if p.check is boolean else None) for k,p in PARAMS.items()})
 
 # %% ../nbs/17_cli.ipynb #c006
@@ -66,6 +68,9 @@ def _check_options(o):
     "Check the task and the paths of options `o`, fast"
     check_task(o['task'])
     for k, what in (('data', 'Data path'), ('messidor', 'Messidor-2 folder'), ('weights', 'Weights file')): _check_path(o[k], what)
+    from balmix.learner import precision_cbs
+    from fastai.torch_core import default_device
+    precision_cbs(o['precision'], device=default_device())  # an unknown precision, or fp16 without CUDA, before the data is read
 
 def _run_settings(o, **given):
     "Epochs, size, batch size and learning rate: the given ones, else the demo's without data and the paper's with it"
@@ -119,7 +124,7 @@ def balmix_train(
         ext = messidor2_table(o['messidor']) if o['messidor'] else None
         return train(table, method=spec, arch=arch, task=o['task'], fold=fold, seed=seed, out=out, pretrained=o['pretrained'],
                      weights=o['weights'], num_workers=o['num_workers'], external=ext, n_boot=o['n_boot'],
-                     distributed=distributed, resume=resume, **_run_settings(o))
+                     distributed=distributed, resume=resume, precision=o['precision'], channels_last=o['channels_last'], **_run_settings(o))
     res = _run('balmix_train', go)
     from balmix.distributed import is_main
     if not is_main(): return
@@ -159,7 +164,8 @@ def balmix_compare(
         cells = grid_cells(specs, archs=_csv(archs), folds=range(nf) if nf else None, seeds=_csv(seeds, int))
         ext = messidor2_table(o['messidor']) if o['messidor'] else None
         return run_grid(table, cells, out, task=o['task'], pretrained=o['pretrained'], weights=o['weights'],
-                        num_workers=o['num_workers'], external=ext, n_boot=o['n_boot'], **kw)
+                        num_workers=o['num_workers'], external=ext, n_boot=o['n_boot'], precision=o['precision'],
+                        channels_last=o['channels_last'], **kw)
     done = _run('balmix_compare', go)
     from balmix.experiments import write_results
     print(f"{done['run']} run(s) trained, {done['skipped']} already complete in {out}\n")

@@ -10,6 +10,9 @@ from fastai.learner import Learner
 from fastai.optimizer import SGD
 from fastai.data.transforms import Normalize
 from fastai.callback.tracker import SaveModelCallback
+from fastai.callback.fp16 import MixedPrecision, AMPMode
+from fastai.callback import channelslast
+from torch.amp import GradScaler, autocast
 import fastai.callback.schedule, fastai.callback.progress  # patch fit_one_cycle, no_bar onto Learner
 from .sampling import dataset_labels
 from .metrics import get_metrics
@@ -17,7 +20,48 @@ from .methods import method_spec, method_callbacks, method_loss, check_task
 from .models import timm_model, backbone_stats
 
 # %% auto #0
-__all__ = ['add_norm', 'make_learner']
+__all__ = ['PRECISIONS', 'Autocast', 'ChannelsLast', 'precision_cbs', 'add_norm', 'make_learner']
+
+# %% ../nbs/13_learner.ipynb #p002
+PRECISIONS = ('fp32', 'bf16', 'fp16')
+
+class Autocast(MixedPrecision):
+    "fastai's `MixedPrecision` on the model's device (bf16 on CPU or CUDA, fp16 on CUDA), the loss computed in fp32"
+    def before_fit(self):
+        "Autocast and gradient scaler (on for fp16 only) on the device of the model"
+        dev = next(self.model.parameters()).device.type
+        fp16 = AMPMode(self.amp_mode)==AMPMode.FP16
+        if fp16 and dev!='cuda': raise ValueError(f"precision fp16 needs a CUDA device (the model is on {dev}): use bf16")
+        if not fp16 and dev=='cuda' and not torch.cuda.is_bf16_supported(): raise ValueError("This GPU has no bfloat16: use fp16")
+        self.kwargs['enabled'], self.on = fp16, False
+        self.autocast = autocast(dev, dtype=torch.float16 if fp16 else torch.bfloat16)
+        self.learn.scaler, self.scales = GradScaler(dev, **self.kwargs), L()
+
+    def before_batch(self): self.autocast.__enter__(); self.on = True
+    def after_pred(self):
+        "The predictions in fp32 and autocast off, so the loss is computed in fp32"
+        super().after_pred(); self._off()
+    def after_loss(self): pass
+    def after_batch(self): self._off()
+    def after_fit(self): self._off(); super().after_fit()
+    def _off(self):
+        if self.on: self.autocast.__exit__(None, None, None); self.on = False
+
+class ChannelsLast(channelslast.ChannelsLast):
+    "fastai's `ChannelsLast` (the model in channels-last format), also putting each batch of images in that format"
+    order = 1  # after the mixing callbacks (order 0), before `Autocast`
+    def before_batch(self):
+        self.learn.xb = tuple(x.contiguous(memory_format=torch.channels_last) if x.ndim==4 else x for x in self.xb)
+
+def precision_cbs(precision:str='fp32', # One of `PRECISIONS`
+                  channels_last:bool=False, # Model and images in channels-last memory format
+                  device=None, # Device trained on, when known: fp16 needs CUDA
+                 ):
+    "The callbacks of `precision` and `channels_last`"
+    if precision not in PRECISIONS: raise ValueError(f"Unknown precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
+    dev = torch.device(device).type if device is not None else 'cuda'
+    if precision=='fp16' and dev!='cuda': raise ValueError(f"precision fp16 needs a CUDA device (the model is on {dev}): use bf16")
+    return L(Autocast(precision) if precision!='fp32' else None, ChannelsLast() if channels_last else None).filter()
 
 # %% ../nbs/13_learner.ipynb #c005
 def add_norm(dls, # DataLoaders to normalise
@@ -38,6 +82,8 @@ def make_learner(dls, # DataLoaders of a single-label classification task
                  seed:int|None=None, # Seed of the method's sampled loaders
                  fname:str='best', # Name of the best epoch's weights file in `path/model_dir`
                  cbs=None, # More callbacks
+                 precision:str='fp32', # 'fp32', or autocast to 'bf16' (CPU or CUDA) or 'fp16' (CUDA, scaled gradients)
+                 channels_last:bool=False, # Model and images in channels-last memory format (faster convolutions on GPUs)
                  **kwargs):
     "A `Learner` training `arch` on `dls` with `method`, the metrics of `task`, and the best epoch kept"
     spec, t = method_spec(method) if isinstance(method, str) else method, check_task(task)
@@ -45,6 +91,7 @@ def make_learner(dls, # DataLoaders of a single-label classification task
     model = timm_model(arch, dls.c, pretrained=pretrained, weights=weights)
     save = SaveModelCallback(monitor=t['monitor'], fname=fname, with_opt=False)
     learn = Learner(add_norm(dls, arch), model, loss_func=method_loss(spec, counts), opt_func=SGD, lr=lr,
-                    metrics=get_metrics(t['metrics']), cbs=L(method_callbacks(spec, seed))+save+L(cbs), **kwargs)
+                    metrics=get_metrics(t['metrics']),
+                    cbs=L(method_callbacks(spec, seed))+save+precision_cbs(precision, channels_last, dls.device)+L(cbs), **kwargs)
     learn.method = spec
     return learn

@@ -127,7 +127,7 @@ def _check_probs(probs, counts):
     return p
 
 def _cum_dist(p):
-    "What `torch.multinomial` searches: cumulative sums of `p` divided by their total, the last set to 1"
+    "Cumulative sums of `p` divided by their total, the last set to 1 (what `torch.multinomial` searches)"
     c = np.cumsum(p); c /= c[-1]; c[-1] = 1.
     return c
 
@@ -188,18 +188,15 @@ class SampledDL(TfmdDL):
                     epoch:int, # Epoch whose draw to make
                    ):
         "Global draw of `epoch` (an int array), padded by wrapping to a multiple of `world_size`"
-        n, g = self.n_draw, torch.Generator().manual_seed(_epoch_seed(self.seed, epoch))
+        n, g = self.n_draw, np.random.default_rng(_epoch_seed(self.seed, epoch))
         cum = _cum_dist(_check_probs(self.probs, self.counts))
         cls = np.empty(n, dtype=np.min_scalar_type(len(cum)-1))
-        buf = torch.empty(min(n, _BLOCK), dtype=torch.float64)
-        u, blocks = buf.numpy(), [(s, min(s+_BLOCK, n)) for s in range(0, n, _BLOCK)]
-        for s,e in blocks:  # n uniform numbers pick the classes, as `torch.multinomial` does...
-            cls[s:e] = _pick_class(torch.rand(e-s, generator=g, dtype=torch.float64, out=buf[:e-s]).numpy(), cum)
+        u, blocks = np.empty(min(n, _BLOCK)), [(s, min(s+_BLOCK, n)) for s in range(0, n, _BLOCK)]
+        for s,e in blocks: cls[s:e] = _pick_class(g.random(out=u[:e-s]), cum)  # n uniform numbers pick the classes...
         out, n_f = np.empty(self.n*self.world_size, dtype=self.order.dtype), self.counts.astype(np.float64)
         for s,e in blocks:  # ...the next n the items: position floor(v*n_j) of class j's block of `order`
-            torch.rand(e-s, generator=g, dtype=torch.float64, out=buf[:e-s])
-            c = cls[s:e].astype(np.intp)
-            pos = (u[:e-s]*n_f[c]).astype(np.intp)
+            v, c = g.random(out=u[:e-s]), cls[s:e].astype(np.intp)
+            pos = (v*n_f[c]).astype(np.intp)
             pos += self.starts[c]
             np.take(self.order, pos, out=out[s:e])
         if len(out) > n: out[n:] = np.resize(out[:n], len(out)-n)  # pad by wrapping
@@ -228,9 +225,9 @@ def sampled_dl(dl:TfmdDL, # The loader to sample (its dataset, transforms, batch
                labels=None, # Integer class of every item of `dl.dataset`; read with `dataset_labels` when `None`
                **kwargs):
     "A `SampledDL` over `dl`'s dataset and transforms drawing class `j` with probability `class_probs(counts, q)[j]`"
-    labels = dataset_labels(dl.dataset) if labels is None else np.asarray(labels)
-    probs = class_probs(np.bincount(labels), q)
-    return dl.new(cls=SampledDL, labels=labels, probs=probs, seed=seed, shuffle=True, **kwargs)
+    sdl = dl.new(cls=SampledDL, labels=labels, seed=seed, shuffle=True, **kwargs)
+    sdl.probs = class_probs(sdl.counts, q)
+    return sdl
 
 # %% ../nbs/02_sampling.ipynb #c029
 def unwrap_dl(dl, # A loader, possibly a fastai `DistributedDL`

@@ -121,6 +121,8 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
           n_boot:int=1000, # Bootstrap resamples of the test predictions
           show_bar:bool=True, # Show fastai's progress bars
           cbs=None, # More callbacks for the Learner
+          precision:str='fp32', # 'fp32', or mixed precision 'bf16' (CPU or CUDA) or 'fp16' (CUDA)
+          channels_last:bool=False, # Model and images in channels-last memory format
           distributed:bool=False, # Train with DDP under torchrun or accelerate launch
           resume:bool=False): # Continue from `out/last.pth` when there is one (`balmix.checkpoint`)
     "Train `method` on `table`, keep the best epoch, score flip-TTA test predictions and write the results into `out`"
@@ -134,7 +136,7 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     set_seed(seed, reproducible=True)
     dls = table_dls(table, size=size, bs=bs, split='valid', fold=fold, num_workers=num_workers, seed=seed, stats=None)
     learn = make_learner(dls, method=spec, arch=arch, task=task, pretrained=pretrained, weights=weights, lr=lr, seed=seed,
-                         path=out, model_dir='.', cbs=L(cbs)+ck)
+                         path=out, model_dir='.', cbs=L(cbs)+ck, precision=precision, channels_last=channels_last)
     vocab, part = table_vocab(table), _test_part(table, fold)
     if is_main(): save_model_info(learn, arch, task)
     with (ddp_ctx(learn) if distributed else contextlib.nullcontext()), (contextlib.nullcontext() if show_bar else learn.no_bar()):
@@ -146,7 +148,8 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
         if external is not None: ext, ext_preds = pred(external, dict(split='test'))
     config = dict(name=spec_name(spec), **spec, arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold,
                   pretrained=pretrained, weights_source=getattr(learn.model, 'weights_source', None), n_boot=n_boot,
-                  train_counts=np.bincount(dataset_labels(dls.train.dataset), minlength=len(vocab)))
+                  train_counts=np.bincount(dataset_labels(dls.train.dataset), minlength=len(vocab)),
+                  precision=precision, channels_last=channels_last)
     res = dict(config=config, seed=seed, vocab=[str(v) for v in vocab], best_epoch=int(hist[t['monitor']].idxmax()),
                monitor=t['monitor'], test=dict(test, part=part[1]))
     if external is not None: res['external'] = ext

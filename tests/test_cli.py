@@ -73,6 +73,7 @@ def test_task_generic_folder(tmp_path):
     (['--method', 'focal', '--loss', 'hinge'], "balmix_train: error: Unknown loss 'hinge': expected one of ce, focal, cb"),
     (['--method', 'cb', '--gamma', '1'], "balmix_train: error: gamma is not a parameter of method 'cb': it takes beta"),
     (['--weights', '/no/such.pth'], "balmix_train: error: Weights file /no/such.pth does not exist"),
+    (['--precision', 'fp8'], "balmix_train: error: Unknown precision 'fp8': expected one of fp32, bf16, fp16"),
 ])
 def test_train_bad_arguments(tmp_path, args, msg):
     p = run('balmix_train', *args, cwd=tmp_path)
@@ -140,6 +141,18 @@ def test_decoupled_methods(tmp_path):
     assert tn['metric']=='mcc' and len(tn['valid_scores'])==21 and tn['tau']==[round(0.1*i, 2) for i in range(21)][tn['valid_scores'].index(max(tn['valid_scores']))]
     p = run('balmix_train', '--method', 'crt', '--crt_frac', '1', cwd=tmp_path)
     assert p.returncode==2 and p.stderr.strip().splitlines()==["balmix_train: error: crt_frac must be a number in (0, 1), got 1.0"]
+
+def test_train_bf16_channels_last(tmp_path):
+    "`--precision bf16 --channels-last` trains Balanced-MixUp on the CPU and is recorded; fp16 on a CPU is one line"
+    data = fake_folder(tmp_path/'f', classes=('cat', 'dog', 'eel'), n=[12, 8, 6], splits=None)
+    p = run('balmix_train', '--task', 'generic', '--data', data, '--method', 'bmu', '--precision', 'bf16', '--channels_last',
+            '--out', tmp_path/'o', *TINY)
+    assert p.returncode==0, p.stderr[-2000:]
+    c = read_metrics(tmp_path/'o')['config']
+    assert (c['precision'], c['channels_last']) == ('bf16', True)
+    p = run('balmix_train', '--task', 'generic', '--data', data, '--precision', 'fp16', '--out', tmp_path/'o16', *TINY)
+    lines = p.stderr.strip().splitlines()
+    assert p.returncode==2 and lines[-1].startswith("balmix_train: error: precision fp16 needs a CUDA device (the model is on cpu)"), p.stderr
 
 def test_train_weights_file(tmp_path):
     "`--weights FILE` starts the backbone from a state dict, recorded in metrics.json; a file that does not fit is one line"
