@@ -9,7 +9,7 @@ from torch import nn
 from fastcore.all import *
 from fastai.callback.core import Callback
 from fastai.callback.tracker import TrackerCallback
-from fastai.callback.schedule import sched_cos
+from fastai.callback.schedule import sched_cos, ParamScheduler
 from .methods import fraction
 from .sampling import QSampling
 from .metrics import score, METRICS
@@ -28,7 +28,7 @@ def head_of(model:nn.Module, # A timm model, or any model whose last `nn.Linear`
 
 # %% ../nbs/05b_decoupled.ipynb #d007
 class ClassifierRetraining(Callback):
-    "cRT (Kang et al. 2020): the last `frac` of the epochs re-initialise the head and train only it, on class-sampled batches"
+    "cRT (Kang et al. 2020): the last `crt_frac` of the epochs re-initialise the head and train only it, on class-sampled batches"
     order = 61  # after `ParamScheduler`, whose learning rate the second stage replaces
     def __init__(self,
                  crt_frac:float=0.2, # Fraction of the epochs, at the end, that re-train the classifier
@@ -44,32 +44,40 @@ class ClassifierRetraining(Callback):
         return max(1, int(self.frac*n_epoch + 0.5))
 
     def before_fit(self):
-        "Check that both stages get an epoch; forget an earlier fit's sampled loader"
-        self.active, self.lr_max = not hasattr(self.learn, 'lr_finder'), 0.
-        if self.active and self.n_epoch <= self.n_crt(self.n_epoch):
-            raise ValueError(f"cRT needs more epochs than its {self.n_crt(self.n_epoch)} re-training ones (crt_frac={self.frac}), got {self.n_epoch}")
+        "Check that both stages get an epoch; note the fit's learning rate; forget an earlier fit's sampled loader"
+        self.active = not hasattr(self.learn, 'lr_finder') and not self.learn.lock.locked()  # not `validate`/`get_preds`
+        if not self.active: return
+        n2 = self.n_crt(self.n_epoch)
+        if self.n_epoch <= n2: raise ValueError(f"cRT needs more epochs than its {n2} re-training ones (crt_frac={self.frac}), got {self.n_epoch}")
+        self.e2, self.lr_fit = self.n_epoch - n2, self.opt.hypers[-1]['lr']
         self.sampling.learn = self.learn; self.sampling.before_fit()
 
-    def in_stage2(self): return self.active and self.epoch >= self.n_epoch - self.n_crt(self.n_epoch)
+    def in_stage2(self): return self.active and self.epoch >= self.e2
 
     def before_train(self):
-        "From the second stage on: a fresh, trainable head on a frozen body in eval mode, and class-sampled batches"
-        if not self.in_stage2(): return
-        if self.head is None:
-            self.head = head_of(self.learn.model)
-            self.head.reset_parameters()
-            for p in self.learn.model.parameters(): p.requires_grad_(False); p.grad = None
-            for p in self.head.parameters(): p.requires_grad_(True)
-            self.start, self.n_iter = self.train_iter, None
-        self.learn.model.eval(); self.head.train()
-        self.sampling.before_train()
-        self.n_iter = self.n_crt(self.n_epoch)*len(self.learn.dl)
+        "In the second stage, train on class-sampled batches"
+        if self.in_stage2(): self.sampling.before_train()
+
+    def stage1_lr_max(self, n_iter:int) -> float:
+        "The largest learning rate of the first stage's steps, from the fit's schedule (the fit's rate without one)"
+        ps = first(cb for cb in self.learn.cbs if isinstance(cb, ParamScheduler) and 'lr' in cb.scheds)
+        if ps is None: return self.lr_fit
+        return max(float(np.max(ps.scheds['lr'](i/(n_iter*self.n_epoch)))) for i in range(self.e2*n_iter))
 
     def before_batch(self):
-        "Keep the fit's largest learning rate; in the second stage, replace it by a cosine from it to 0"
-        if not (self.active and self.training): return
-        if not self.in_stage2(): self.lr_max = max(self.lr_max, self.opt.hypers[-1]['lr'])
-        else: self.opt.set_hyper('lr', float(sched_cos(self.lr_max, 0., (self.train_iter-self.start)/self.n_iter)))
+        "In the second stage: a frozen body in eval mode, a trainable head, and a cosine learning rate from the first stage's maximum to 0"
+        if not (self.training and self.in_stage2()): return
+        n = len(self.learn.dl)
+        if self.head is None: self.freeze(reset=self.train_iter==self.e2*n)
+        self.learn.model.eval(); self.head.train()
+        self.opt.set_hyper('lr', float(sched_cos(self.lr_max, 0., (self.train_iter-self.e2*n)/(self.n_crt(self.n_epoch)*n))))
+
+    def freeze(self, reset:bool=True):
+        "Freeze every parameter but the head's, re-initialised when `reset` (not when resuming within the stage)"
+        self.head, self.lr_max = head_of(self.learn.model), self.stage1_lr_max(len(self.learn.dl))
+        if reset: self.head.reset_parameters()
+        for p in self.learn.model.parameters(): p.requires_grad_(False); p.grad = None
+        for p in self.head.parameters(): p.requires_grad_(True)
 
     def after_fit(self):
         "Every parameter trainable again"
@@ -94,7 +102,7 @@ class TauNorm(Callback):
                 ):
         store_attr(); self.tau, self.trained = None, False
 
-    def before_train(self): self.trained = not hasattr(self.learn, 'lr_finder')
+    def before_fit(self): self.trained = not hasattr(self.learn, 'lr_finder') and not self.learn.lock.locked()  # not `validate`/`get_preds`
 
     def valid_logits(self):
         "The model's validation logits and targets, no callbacks and no TTA"

@@ -41,10 +41,10 @@ def kill_after_epoch_1(tmp_path, args, out):
 def state(fn): return torch.load(fn, weights_only=True)
 
 @pytest.mark.slow
-@pytest.mark.parametrize('method', ['instance', 'class', 'bmu'])
+@pytest.mark.parametrize('method', ['instance', 'class', 'bmu', 'crt', 'tau_norm'])
 def test_killed_and_resumed_equals_uninterrupted(tmp_path, method):
     data = fake_folder(tmp_path/'f', classes=('cat', 'dog', 'eel'), n=[24, 10, 6], splits=None)
-    args = [*ARGS, '--data', data, '--method', method]
+    args = [*ARGS, '--data', data, '--method', method, *(['--crt_frac', '0.75'] if method=='crt' else [])]  # cRT: killed within its second stage
     p = run(*args, '--out', tmp_path/'full')
     assert p.returncode==0, p.stderr[-2000:]
     kill_after_epoch_1(tmp_path, args, tmp_path/'part')
