@@ -54,6 +54,11 @@ class ClassifierRetraining(Callback):
 
     def in_stage2(self): return self.active and self.epoch >= self.e2
 
+    @property
+    def sdl(self):
+        "The class-sampled loader of the second stage (a checkpoint keeps its position)"
+        return self.sampling.sdl
+
     def before_train(self):
         "In the second stage, train on class-sampled batches"
         if self.in_stage2(): self.sampling.before_train()
