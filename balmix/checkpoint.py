@@ -102,7 +102,7 @@ class Checkpoint(Callback):
         self.active, self.start, self.pending = not hasattr(self.learn, 'lr_finder') and not hasattr(self.learn, 'gather_preds'), 0, None
         if not self.active or self.state is None: return
         s, learn = self.state, self.learn
-        learn.model.load_state_dict(s['model']) if not hasattr(learn.model, 'module') else learn.model.module.load_state_dict(s['model'])
+        getattr(learn.model, 'module', learn.model).load_state_dict(s['model'])  # the model itself under DDP
         learn.opt.load_state_dict(dict(state=to_device(s['opt']['state'], next(learn.model.parameters()).device), hypers=L(s['opt']['hypers'])))
         rec = learn.recorder
         rec.values, rec.smooth_loss.count, rec.smooth_loss.val = [L(v) for v in s['history']], *s['smooth_loss']

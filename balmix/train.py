@@ -21,6 +21,7 @@ from .learner import make_learner
 from .distributed import ddp_ctx, init_distrib, is_main
 from .checkpoint import Checkpoint, data_id
 from .predict import save_model_info
+from .loggers import log_run
 
 # %% auto #0
 __all__ = ['evaluate', 'plot_confusion', 'plot_recall', 'plot_calibration', 'plot_history', 'train']
@@ -124,7 +125,8 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
           precision:str='fp32', # 'fp32', or mixed precision 'bf16' (CPU or CUDA) or 'fp16' (CUDA)
           channels_last:bool=False, # Model and images in channels-last memory format
           distributed:bool=False, # Train with DDP under torchrun or accelerate launch
-          resume:bool=False): # Continue from `out/last.pth` when there is one (`balmix.checkpoint`)
+          resume:bool=False, # Continue from `out/last.pth` when there is one (`balmix.checkpoint`)
+          log:str|None=None): # Also log the epochs: 'csv', 'tensorboard', 'wandb' or 'mlflow' (`balmix.loggers`)
     "Train `method` on `table`, keep the best epoch, score flip-TTA test predictions and write the results into `out`"
     t0, out, t = time.time(), Path(out), check_task(task)
     spec = method_spec(method) if isinstance(method, str) else method
@@ -139,8 +141,9 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
                          path=out, model_dir='.', cbs=L(cbs)+ck, precision=precision, channels_last=channels_last)
     vocab, part = table_vocab(table), _test_part(table, fold)
     if is_main(): save_model_info(learn, arch, task)
-    with (ddp_ctx(learn) if distributed else contextlib.nullcontext()), (contextlib.nullcontext() if show_bar else learn.no_bar()):
-        learn.fit_one_cycle(epochs, lr)
+    logging = log_run(log if is_main() else None, out, config=dict(run_id, **spec['params']), resume=resume)
+    with logging as log_cbs, (ddp_ctx(learn) if distributed else contextlib.nullcontext()), (contextlib.nullcontext() if show_bar else learn.no_bar()):
+        learn.fit_one_cycle(epochs, lr, cbs=log_cbs)
         t_fit, hist = time.time(), _history(learn)
         val = [o.numpy() for o in flip_tta(learn, dls.valid)]
         pred = partial(_predict, learn, dls, vocab=vocab, task=task, n_boot=n_boot, seed=seed, val=val)
