@@ -144,6 +144,7 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     logging = log_run(log if is_main() else None, out, config=dict(run_id, **spec['params']), resume=resume)
     with logging as log_cbs, (ddp_ctx(learn) if distributed else contextlib.nullcontext()), (contextlib.nullcontext() if show_bar else learn.no_bar()):
         learn.fit_one_cycle(epochs, lr, cbs=log_cbs)
+        if any(hasattr(cb, 'posthoc') for cb in learn.cbs): learn.save(learn.save_model.fname, with_opt=False)  # best.pth as scored: with the post-hoc step (tau-norm)
         t_fit, hist = time.time(), _history(learn)
         val = [o.numpy() for o in flip_tta(learn, dls.valid)]
         pred = partial(_predict, learn, dls, vocab=vocab, task=task, n_boot=n_boot, seed=seed, val=val)

@@ -139,6 +139,11 @@ def test_decoupled_methods(tmp_path):
     assert p.returncode==0, p.stderr[-2000:]
     tn = read_metrics(tmp_path/'t')['posthoc']['tau_norm']
     assert tn['metric']=='mcc' and len(tn['valid_scores'])==21 and tn['tau']==[round(0.1*i, 2) for i in range(21)][tn['valid_scores'].index(max(tn['valid_scores']))]
+    from balmix.predict import load_model   # the saved model is the tau-normalised one that was scored
+    ref = pd.read_csv(tmp_path/'t'/'preds.csv')
+    got = load_model(tmp_path/'t').predict(list(ref.image), tta=True)
+    cols = [c for c in ref.columns if c.startswith('p_')]
+    assert (abs(got[cols].to_numpy(float) - ref[cols].to_numpy(float)) < 1e-5).all()
     p = run('balmix_train', '--method', 'crt', '--crt_frac', '1', cwd=tmp_path)
     assert p.returncode==2 and p.stderr.strip().splitlines()==["balmix_train: error: crt_frac must be a number in (0, 1), got 1.0"]
 
