@@ -20,12 +20,12 @@ from .methods import method_spec, method_callbacks, method_loss, check_task
 from .models import timm_model, backbone_stats
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'Autocast', 'ChannelsLast', 'precision_cbs', 'add_norm', 'make_learner']
+__all__ = ['PRECISIONS', 'DeviceMixedPrecision', 'ChannelsLast', 'precision_cbs', 'add_norm', 'make_learner']
 
 # %% ../nbs/13_learner.ipynb #p002
 PRECISIONS = ('fp32', 'bf16', 'fp16')
 
-class Autocast(MixedPrecision):
+class DeviceMixedPrecision(MixedPrecision):
     "fastai's `MixedPrecision` on the model's device (bf16 on CPU or CUDA, fp16 on CUDA), the loss computed in fp32"
     def before_fit(self):
         "Autocast and gradient scaler (on for fp16 only) on the device of the model"
@@ -49,7 +49,7 @@ class Autocast(MixedPrecision):
 
 class ChannelsLast(channelslast.ChannelsLast):
     "fastai's `ChannelsLast` (the model in channels-last format), also putting each batch of images in that format"
-    order = 1  # after the mixing callbacks (order 0), before `Autocast`
+    order = 1  # after the mixing callbacks (order 0), before `DeviceMixedPrecision`
     def before_batch(self):
         self.learn.xb = tuple(x.contiguous(memory_format=torch.channels_last) if x.ndim==4 else x for x in self.xb)
 
@@ -61,7 +61,7 @@ def precision_cbs(precision:str='fp32', # One of `PRECISIONS`
     if precision not in PRECISIONS: raise ValueError(f"Unknown precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
     dev = torch.device(device).type if device is not None else 'cuda'
     if precision=='fp16' and dev!='cuda': raise ValueError(f"precision fp16 needs a CUDA device (the model is on {dev}): use bf16")
-    return L(Autocast(precision) if precision!='fp32' else None, ChannelsLast() if channels_last else None).filter()
+    return L(DeviceMixedPrecision(precision) if precision!='fp32' else None, ChannelsLast() if channels_last else None).filter()
 
 # %% ../nbs/13_learner.ipynb #c005
 def add_norm(dls, # DataLoaders to normalise
