@@ -20,19 +20,26 @@ from .methods import method_spec, method_callbacks, method_loss, check_task
 from .models import timm_model, backbone_stats
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'Autocast', 'ChannelsLast', 'precision_cbs', 'add_norm', 'make_learner']
+__all__ = ['PRECISIONS', 'check_precision', 'DeviceMixedPrecision', 'ChannelsLast', 'precision_cbs', 'add_norm', 'make_learner']
 
 # %% ../nbs/13_learner.ipynb #p002
 PRECISIONS = ('fp32', 'bf16', 'fp16')
 
-class Autocast(MixedPrecision):
+def check_precision(precision:str, # One of `PRECISIONS`
+                    dev:str|None=None, # Type of the device trained on ('cuda', 'cpu', ...), when known
+                   ):
+    "A `ValueError` unless `precision` is known and runs on `dev`"
+    if precision not in PRECISIONS: raise ValueError(f"Unknown precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
+    if precision=='fp16' and dev not in (None, 'cuda'): raise ValueError(f"precision fp16 needs a CUDA device (the model is on {dev}): use bf16")
+    if precision=='bf16' and dev=='cuda' and not torch.cuda.is_bf16_supported(): raise ValueError("This GPU has no bfloat16: use fp16")
+
+class DeviceMixedPrecision(MixedPrecision):
     "fastai's `MixedPrecision` on the model's device (bf16 on CPU or CUDA, fp16 on CUDA), the loss computed in fp32"
     def before_fit(self):
         "Autocast and gradient scaler (on for fp16 only) on the device of the model"
         dev = next(self.model.parameters()).device.type
+        check_precision(AMPMode(self.amp_mode).value, dev)
         fp16 = AMPMode(self.amp_mode)==AMPMode.FP16
-        if fp16 and dev!='cuda': raise ValueError(f"precision fp16 needs a CUDA device (the model is on {dev}): use bf16")
-        if not fp16 and dev=='cuda' and not torch.cuda.is_bf16_supported(): raise ValueError("This GPU has no bfloat16: use fp16")
         self.kwargs['enabled'], self.on = fp16, False
         self.autocast = autocast(dev, dtype=torch.float16 if fp16 else torch.bfloat16)
         self.learn.scaler, self.scales = GradScaler(dev, **self.kwargs), L()
@@ -49,7 +56,7 @@ class Autocast(MixedPrecision):
 
 class ChannelsLast(channelslast.ChannelsLast):
     "fastai's `ChannelsLast` (the model in channels-last format), also putting each batch of images in that format"
-    order = 1  # after the mixing callbacks (order 0), before `Autocast`
+    order = 1  # after the mixing callbacks (order 0), before `DeviceMixedPrecision`
     def before_batch(self):
         self.learn.xb = tuple(x.contiguous(memory_format=torch.channels_last) if x.ndim==4 else x for x in self.xb)
 
@@ -58,10 +65,8 @@ def precision_cbs(precision:str='fp32', # One of `PRECISIONS`
                   device=None, # Device trained on, when known: fp16 needs CUDA
                  ):
     "The callbacks of `precision` and `channels_last`"
-    if precision not in PRECISIONS: raise ValueError(f"Unknown precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
-    dev = torch.device(device).type if device is not None else 'cuda'
-    if precision=='fp16' and dev!='cuda': raise ValueError(f"precision fp16 needs a CUDA device (the model is on {dev}): use bf16")
-    return L(Autocast(precision) if precision!='fp32' else None, ChannelsLast() if channels_last else None).filter()
+    check_precision(precision, torch.device(device).type if device is not None else None)
+    return L(DeviceMixedPrecision(precision) if precision!='fp32' else None, ChannelsLast() if channels_last else None).filter()
 
 # %% ../nbs/13_learner.ipynb #c005
 def add_norm(dls, # DataLoaders to normalise

@@ -14,6 +14,8 @@ from fastai.data.block import DataBlock, CategoryBlock
 from fastai.data.transforms import ColReader, IndexSplitter, Normalize
 from fastai.vision.core import PILImage, imagenet_stats
 from fastai.vision.data import ImageBlock
+from fastai.torch_core import default_device
+import torch
 from fastai.vision.augment import Resize, ResizeMethod, aug_transforms, Saturation, Hue
 from ..core import head_str
 from .core import check_table, check_labels, table_vocab, npz_images
@@ -119,6 +121,7 @@ def table_dls(table:pd.DataFrame, # The dataset table
                    item_tfms=item_tfms if item_tfms is not None else Resize(size, method=ResizeMethod.Squish),
                    batch_tfms=[*augs, *L(batch_tfms), *norm])
     if num_workers is not None: kwargs['num_workers'] = num_workers
+    kwargs.setdefault('pin_memory', torch.device(kwargs.get('device') or default_device()).type=='cuda')  # faster copies to a GPU
     dls = db.dataloaders(df, bs=bs, **kwargs)
     if seed is not None: dls.train.rng, dls.valid.rng = random.Random(seed), random.Random(seed+1)
     dls.table_npz = table.attrs.get('npz')
