@@ -91,7 +91,7 @@ def _summary(g, part, metric, cv):
     s = g[f'{part}:{metric}']
     if cv: return s.median(), f'{_fmt(s.min())} <- {_fmt(s.median())} -> {_fmt(s.max())}'
     mean, std = g.get(f'{part}:{metric}:mean', s), g.get(f'{part}:{metric}:std', s*np.nan)
-    txt = f'{_fmt(mean.mean())} ± {_fmt(std.mean())}'
+    txt = _fmt(mean.mean()) + (f' ± {_fmt(std.mean())}' if std.notna().any() else '')  # runs from before bootstrapped calibration have no std
     if len(g)>1: txt += f' [{_fmt(s.std())}]'
     return mean.mean(), txt
 
