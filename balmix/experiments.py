@@ -90,8 +90,8 @@ def _summary(g, part, metric, cv):
     "Numbers of one table cell: (key for ranking, text)"
     s = g[f'{part}:{metric}']
     if cv: return s.median(), f'{_fmt(s.min())} <- {_fmt(s.median())} -> {_fmt(s.max())}'
-    mean, std = g.get(f'{part}:{metric}:mean', s), g.get(f'{part}:{metric}:std', s*np.nan)
-    txt = _fmt(mean.mean()) + (f' ± {_fmt(std.mean())}' if std.notna().any() else '')  # runs from before bootstrapped calibration have no std
+    mean, std = g.get(f'{part}:{metric}:mean', s).fillna(s), g.get(f'{part}:{metric}:std', s*np.nan)
+    txt = _fmt(mean.mean()) + (f' ± {_fmt(std.mean())}' if std.notna().all() else '')  # runs from before bootstrapped calibration have no std
     if len(g)>1: txt += f' [{_fmt(s.std())}]'
     return mean.mean(), txt
 
