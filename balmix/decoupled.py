@@ -60,8 +60,10 @@ class ClassifierRetraining(Callback):
         return self.sampling.sdl
 
     def before_train(self):
-        "In the second stage, train on class-sampled batches"
-        if self.in_stage2(): self.sampling.before_train()
+        "In the second stage, train the head alone (the body in eval mode) on class-sampled batches"
+        if not self.in_stage2(): return
+        self.sampling.before_train()
+        self.learn.model.eval(); head_of(self.learn.model).train()
 
     def stage1_lr_max(self, n_iter:int) -> float:
         "The largest learning rate of the first stage's steps, from the fit's schedule (the fit's rate without one)"
@@ -70,11 +72,10 @@ class ClassifierRetraining(Callback):
         return max(float(np.max(ps.scheds['lr'](i/(n_iter*self.n_epoch)))) for i in range(self.e2*n_iter))
 
     def before_batch(self):
-        "In the second stage: a frozen body in eval mode, a trainable head, and a cosine learning rate from the first stage's maximum to 0"
+        "In the second stage: a frozen body, a trainable head, and a cosine learning rate from the first stage's maximum to 0"
         if not (self.training and self.in_stage2()): return
         n = len(self.learn.dl)
         if self.head is None: self.freeze(reset=self.train_iter==self.e2*n)
-        self.learn.model.eval(); self.head.train()
         self.opt.set_hyper('lr', float(sched_cos(self.lr_max, 0., (self.train_iter-self.e2*n)/(self.n_crt(self.n_epoch)*n))))
 
     def freeze(self, reset:bool=True):
