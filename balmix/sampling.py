@@ -11,10 +11,11 @@ from .core import check_counts
 from fastai.data.core import TfmdDL, Datasets, TfmdLists
 from fastai.data.transforms import ColReader, Categorize
 from fastai.callback.core import Callback
+from fastai.torch_core import to_device
 
 # %% auto #0
 __all__ = ['class_probs', 'item_weights', 'progressive_probs', 'dataset_labels', 'broadcast_ints', 'shared_seed',
-           'group_by_class', 'IdxList', 'SampledDL', 'sampled_dl', 'unwrap_dl', 'QSampling']
+           'group_by_class', 'IdxList', 'NonBlockingDL', 'SampledDL', 'sampled_dl', 'unwrap_dl', 'QSampling']
 
 # %% ../nbs/02_sampling.ipynb #c005
 def class_probs(counts, # Items per class, n_1..n_K (a class may be empty)
@@ -158,11 +159,30 @@ class IdxList(Sequence):
     def tolist(self): return self.a.tolist()
     def __repr__(self): return f"IdxList({self.a[:10].tolist()}{'...' if len(self.a)>10 else ''}, len={len(self.a)})"
 
+# %% ../nbs/02_sampling.ipynb #c018l
+class NonBlockingDL(TfmdDL):
+    "A `TfmdDL` that copies batches from pinned memory to a CUDA device without blocking the host"
+    @property
+    def non_blocking(self):
+        "Whether batches are collated in pinned memory and bound for a CUDA device"
+        return bool(self.pin_memory) and self.device is not None and self.device.type=='cuda'
+
+    def __iter__(self): return self.copy_iter(self.device) if self.non_blocking else super().__iter__()
+
+    def copy_iter(self,
+                  device, # Device to copy the batches to
+                 ):
+        "fastai's iteration, with the copy to `device` made `non_blocking` before `after_batch` runs there"
+        after_batch, self.after_batch, self._device = self.after_batch, noop, None  # fastai copies nothing...
+        try:
+            for b in super().__iter__(): yield after_batch(to_device(b, device, non_blocking=True))  # ...we do
+        finally: self.after_batch, self._device = after_batch, device
+
 # %% ../nbs/02_sampling.ipynb #c019
 def _epoch_seed(seed:int, epoch:int): return (seed*1_000_003 + epoch) % 2**63
 
 @delegates(TfmdDL)
-class SampledDL(TfmdDL):
+class SampledDL(NonBlockingDL):
     "A `TfmdDL` drawing `len(dataset)` items per epoch with replacement, class `j` with probability `probs[j]`"
     def __init__(self,
                  dataset=None, # The dataset to draw from, as for `TfmdDL`

@@ -18,6 +18,7 @@ from fastai.torch_core import default_device
 import torch
 from fastai.vision.augment import Resize, ResizeMethod, aug_transforms, Saturation, Hue
 from ..core import head_str
+from ..sampling import NonBlockingDL
 from .core import check_table, check_labels, table_vocab, npz_images
 
 # %% auto #0
@@ -122,6 +123,7 @@ def table_dls(table:pd.DataFrame, # The dataset table
                    batch_tfms=[*augs, *L(batch_tfms), *norm])
     if num_workers is not None: kwargs['num_workers'] = num_workers
     kwargs.setdefault('pin_memory', torch.device(kwargs.get('device') or default_device()).type=='cuda')  # faster copies to a GPU
+    kwargs.setdefault('dl_type', NonBlockingDL)  # ...which do not block the host
     dls = db.dataloaders(df, bs=bs, **kwargs)
     if seed is not None: dls.train.rng, dls.valid.rng = random.Random(seed), random.Random(seed+1)
     dls.table_npz = table.attrs.get('npz')
