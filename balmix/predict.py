@@ -11,6 +11,7 @@ from fastcore.all import *
 from fastai.torch_core import default_device
 from fastai.data.core import Datasets, TfmdDL, DataLoaders
 from fastai.data.transforms import ToTensor, IntToFloatTensor, Normalize, get_image_files
+from PIL import Image
 from fastai.vision.core import PILImage
 from fastai.vision.augment import Resize
 from fastai.learner import Learner
@@ -45,13 +46,16 @@ def save_model_info(learn:Learner, # A trained `Learner` (see `balmix.learner.ma
 # %% ../nbs/14b_predict.ipynb #c006
 def _why(e): return f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"
 
-def _open_all(items):
-    "Items that open as images, and `{item: reason}` of those that do not"
+def _sort_items(items, check):
+    "Items for which `check` succeeds, and `{item: reason}` of those for which it raises"
     ok, bad = [], {}
     for f in items:
-        try: PILImage.create(f); ok.append(f)
+        try: check(f); ok.append(f)
         except Exception as e: bad[f] = _why(e)
     return ok, bad
+
+def _read_header(f):
+    with Image.open(f): pass  # PIL reads the header only; the pixels are decoded on `load`
 
 class Predictor:
     "A trained model and what its images need: `predict(images)` gives class probabilities and the predicted class"
@@ -84,8 +88,13 @@ class Predictor:
                ) -> pd.DataFrame:
         "One row per image: the predicted class and the probability of each class, or why the image could not be read"
         items = [str(o) for o in images]
-        ok, bad = _open_all(items)
-        p = self.probs(ok, tta=tta, bs=bs) if ok else np.zeros((0, len(self.vocab)))
+        ok, bad = _sort_items(items, _read_header)
+        probs = lambda fs: self.probs(fs, tta=tta, bs=bs) if fs else np.zeros((0, len(self.vocab)))
+        try: p = probs(ok)
+        except Exception:  # a header that reads over pixels that do not: decode each image to find which
+            ok, more = _sort_items(ok, PILImage.create)
+            if not more: raise
+            bad.update(more); p = probs(ok)
         if calibrated:
             if self.info.get('temperature') is None: raise ValueError("The run has no fitted temperature: predict without calibration")
             p = apply_temperature(prob_logits(p), self.info['temperature'])
