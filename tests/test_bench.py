@@ -22,3 +22,27 @@ def test_gpu_bench_tiny(tmp_path):
         assert abs(r['bmu_mixup'] - by[r['precision'], 'bmu']/by[r['precision'], 'mixup']) < 1e-9
     table = p.stdout[p.stdout.index('| arch |'):]
     assert table.count('| mobilenetv2_100 | 32 | 8 |')==8 and '| bmu |' in table, p.stdout
+
+def _grid(root, scores):
+    "A grid folder of `metrics.json` files: `scores[(method, seed)]` is the run's test MCC"
+    for (method, seed), mcc in scores.items():
+        d = root/'arch0'/method/f'seed{seed}'; d.mkdir(parents=True)
+        (d/'metrics.json').write_text(json.dumps(dict(config=dict(arch='arch0', method=method, params={}, task='generic'),
+                                                      seed=seed, test=dict(scores=dict(mcc=mcc)))))
+
+def test_pair_grids(tmp_path):
+    "`bench/pair_grids.py` pairs runs of two grids by method and seed: hand-computed differences and scipy's interval"
+    from scipy import stats
+    sys.path.insert(0, str(REPO/'bench'))
+    from pair_grids import pair_grids, markdown
+    _grid(tmp_path/'a', {('instance', 0): .30, ('instance', 1): .40, ('instance', 2): .50, ('class', 0): .6, ('class', 1): .6})
+    _grid(tmp_path/'b', {('instance', 0): .35, ('instance', 1): .30, ('instance', 2): .70, ('class', 0): .7, ('mixup', 0): .1})
+    pc = pair_grids(tmp_path/'a', tmp_path/'b', labels=('short', 'long')).set_index('method')
+    assert sorted(pc.index)==['class', 'instance']  # mixup is in one grid only
+    d = [.05, -.10, .20]
+    assert pc.loc['instance', 'n']==3 and abs(pc.loc['instance', 'mean_diff'] - sum(d)/3) < 1e-12
+    lo, hi = stats.t.interval(.95, 2, loc=sum(d)/3, scale=stats.sem(d))
+    assert abs(pc.loc['instance', 'ci_low'] - lo) < 1e-12 and abs(pc.loc['instance', 'ci_high'] - hi) < 1e-12
+    assert (pc.loc['instance', ['wins', 'ties', 'losses']].tolist(), pc.loc['class', 'n']) == ([2, 0, 1], 1)
+    assert abs(pc.loc['class', 'mean_diff'] - .1) < 1e-12
+    assert '| arch0 | instance | 3 | +0.050 |' in markdown(pc.reset_index(), 'mcc')
