@@ -51,49 +51,60 @@ def _check_probs(probs, y):
     return p, y
 
 # %% ../nbs/05a_calibration.ipynb #c006
+def _top(p, y, n_bins):
+    "Bin (of `n_bins` equal-width bins), confidence and correctness (0/1) of each item's top-class prediction"
+    if int(n_bins)!=n_bins or n_bins<1: raise ValueError(f"Expected n_bins a positive integer, got {n_bins!r}")
+    conf = p.max(1)
+    return np.digitize(conf, np.linspace(0, 1, int(n_bins)+1)[1:-1], right=True), conf, (p.argmax(1)==y).astype(np.float64)  # bin m holds ((m-1)/M, m/M]
+
 def _bins(p, y, n_bins):
     "Count, accuracy and mean confidence of the top-class predictions in each of `n_bins` equal-width bins"
-    if int(n_bins)!=n_bins or n_bins<1: raise ValueError(f"Expected n_bins a positive integer, got {n_bins!r}")
-    conf,right = p.max(1),(p.argmax(1)==y)
-    b = np.digitize(conf, np.linspace(0, 1, int(n_bins)+1)[1:-1], right=True)   # bin m holds ((m-1)/M, m/M]
+    b, conf, right = _top(p, y, n_bins)
     n = np.bincount(b, minlength=n_bins).astype(np.float64)
-    with np.errstate(invalid='ignore'):
-        return n, np.bincount(b, right.astype(np.float64), n_bins)/n, np.bincount(b, conf, n_bins)/n
+    with np.errstate(invalid='ignore'): return n, np.bincount(b, right, n_bins)/n, np.bincount(b, conf, n_bins)/n
+
+def _ece_rows(b, conf, right, n_bins, idx):
+    "ECE of each row of item indices `idx`, (B, N): the sum over bins of |correct - confidence| over N"
+    B, N = idx.shape
+    gap = np.bincount((b[idx] + n_bins*np.arange(B)[:,None]).ravel(), (right-conf)[idx].ravel(), B*n_bins)
+    return np.abs(gap.reshape(B, n_bins)).sum(1)/N
 
 def ece(probs, # Predicted class probabilities, (N, K)
         y, # True classes, (N,)
         n_bins:int=15, # Number of equal-width confidence bins
        ) -> float:
     "Expected calibration error of the top-class confidence (Guo et al. 2017)"
-    n,acc,conf = _bins(*_check_probs(probs, y), n_bins)
-    ok = n>0
-    return float((n[ok]*np.abs(acc[ok]-conf[ok])).sum()/n.sum())
+    p, y = _check_probs(probs, y)
+    return float(_ece_rows(*_top(p, y, n_bins), int(n_bins), np.arange(len(y))[None])[0])
 
 def _onehot(y, k): return np.eye(k)[y]
+
+def _brier_items(p, y): return ((p - _onehot(y, p.shape[1]))**2).sum(1)
+def _nll_items(p, y): return -np.log(np.clip(p[np.arange(len(y)), y], NLL_EPS, 1))
+def _rps_items(p, y):
+    k = p.shape[1]
+    if k<2: raise ValueError(f"Expected at least 2 ordered classes for rps, got probs of shape {p.shape}")
+    return ((p.cumsum(1)[:,:-1] - _onehot(y, k).cumsum(1)[:,:-1])**2).sum(1)/(k-1)
 
 def brier(probs, # Predicted class probabilities, (N, K)
           y, # True classes, (N,)
          ) -> float:
     "Brier score: mean over items of the squared distance to the one-hot label, summed over classes"
-    p,y = _check_probs(probs, y)
-    return float(((p - _onehot(y, p.shape[1]))**2).sum(1).mean())
+    return float(_brier_items(*_check_probs(probs, y)).mean())
 
 def nll(probs, # Predicted class probabilities, (N, K)
         y, # True classes, (N,)
        ) -> float:
     "Mean negative log-probability of the true class, probabilities clipped at `NLL_EPS`"
-    p,y = _check_probs(probs, y)
-    return float(-np.log(np.clip(p[np.arange(len(y)), y], NLL_EPS, 1)).mean())
+    return float(_nll_items(*_check_probs(probs, y)).mean())
 
 def rps(probs, # Predicted probabilities of ordered classes, (N, K), K >= 2
         y, # True classes, (N,)
        ) -> float:
     "Ranked probability score of ordinal predictions (Epstein 1969), in [0, 1]"
-    p,y = _check_probs(probs, y)
-    k = p.shape[1]
-    if k<2: raise ValueError(f"Expected at least 2 ordered classes for rps, got probs of shape {p.shape}")
-    d = p.cumsum(1)[:,:-1] - _onehot(y, k).cumsum(1)[:,:-1]
-    return float((d**2).sum(1).mean()/(k-1))
+    return float(_rps_items(*_check_probs(probs, y)).mean())
+
+_ITEMS = dict(brier=_brier_items, nll=_nll_items, rps=_rps_items)  # the metrics that are means over items
 
 # %% ../nbs/05a_calibration.ipynb #c021
 def _nll_at(z, y, t):
@@ -177,9 +188,12 @@ def cross_fit_temperature(logits, # Logits, (N, K), of the items to scale
 
 def _cal_scores(probs, y, fs): return {k: float(f(probs, y)) for k,f in fs.items()}
 
-def _cal_bootstrap(probs, y, fs, n, seed):
-    "Mean and std of each calibration metric over `n` stratified bootstrap resamples"
-    s = pd.DataFrame([_cal_scores(probs[i], y[i], fs) for idx in bootstrap_idx(y, n, True, seed) for i in idx])
+def _cal_bootstrap(probs, y, names, n, seed, n_bins=15):
+    "Mean and std of each calibration metric in `names` over `n` stratified bootstrap resamples, vectorised over resamples"
+    p, y = _check_probs(probs, y)
+    items, top = {k: _ITEMS[k](p, y) for k in names if k!='ece'}, _top(p, y, n_bins)  # per-item values, computed once
+    s = pd.concat([pd.DataFrame({k: _ece_rows(*top, n_bins, idx) if k=='ece' else items[k][idx].mean(1) for k in names})
+                   for idx in bootstrap_idx(y, n, True, seed)])
     return s.agg(['mean', 'std']).to_dict()
 
 def calibrate(val_probs, # Validation probabilities, (N, K): the temperature is fitted on these
@@ -198,5 +212,5 @@ def calibrate(val_probs, # Validation probabilities, (N, K): the temperature is 
     else: ts = [fit_temperature(prob_logits(val_probs), val_y)]; after = apply_temperature(z, ts[0])
     res = dict(temperature=float(np.exp(np.mean(np.log(ts)))), before=_cal_scores(probs, y, fs), after=_cal_scores(after, y, fs))
     if cross_fit: res['temperatures'] = ts
-    if n_boot: res['bootstrap'] = {k: _cal_bootstrap(p, y, fs, n_boot, seed) for k,p in (('before', probs), ('after', after))}
+    if n_boot: res['bootstrap'] = {k: _cal_bootstrap(p, y, list(fs), n_boot, seed) for k,p in (('before', probs), ('after', after))}
     return res
