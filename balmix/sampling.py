@@ -15,7 +15,7 @@ from fastai.torch_core import to_device
 
 # %% auto #0
 __all__ = ['class_probs', 'item_weights', 'progressive_probs', 'broadcast_ints', 'shared_seed', 'group_by_class', 'group_items',
-           'IdxList', 'NonBlockingDL', 'SampledDL', 'sampled_dl', 'unwrap_dl', 'QSampling']
+           'IdxList', 'NonBlockingDL', 'SampledDL', 'sampled_dl', 'label_freqs', 'unwrap_dl', 'QSampling']
 
 # %% ../nbs/02_sampling.ipynb #c005
 def class_probs(counts, # Items per class, n_1..n_K (a class may be empty)
@@ -232,6 +232,15 @@ def sampled_dl(dl:TfmdDL, # The loader to sample (its dataset, transforms, batch
     sdl = dl.new(cls=SampledDL, labels=labels, seed=seed, shuffle=True, **kwargs)
     sdl.probs = class_probs(sdl.counts, q)
     return sdl
+
+# %% ../nbs/02_sampling.ipynb #m011
+def label_freqs(labels, # Multi-hot labels (N, K)
+                probs, # Probabilities of the K labels and of the no-label group, (K+1,)
+               ) -> np.ndarray:
+    "Expected fraction of drawn items positive for each label: `sum_c probs[c] * n_ck/n_c`, `n_ck` items positive for both"
+    Y = np.asarray(labels, dtype=np.float64)
+    n = Y.sum(0)
+    return (np.asarray(probs, dtype=np.float64)[:Y.shape[1]] / np.where(n>0, n, 1)) @ (Y.T @ Y)
 
 # %% ../nbs/02_sampling.ipynb #c029
 def unwrap_dl(dl, # A loader, possibly a fastai `DistributedDL`
