@@ -9,9 +9,10 @@ from fastcore.all import *
 from .core import check_choice
 
 # %% auto #0
-__all__ = ['PARAMS', 'STRATEGIES', 'LOSSES', 'PRESETS', 'METHODS', 'TASKS', 'PAPER_METHODS', 'PAPER_ALPHAS', 'PAPER', 'DEMO',
-           'positive', 'unit', 'non_negative', 'fraction', 'boolean', 'Param', 'Strategy', 'Loss', 'check_method',
-           'method_spec', 'method_callbacks', 'method_loss', 'spec_name', 'check_task', 'method_grid', 'methods_table']
+__all__ = ['PARAMS', 'STRATEGIES', 'LOSSES', 'PRESETS', 'METHODS', 'ML_TWINS', 'ML_STRATEGIES', 'TASKS', 'PAPER_METHODS',
+           'PAPER_ALPHAS', 'PAPER', 'DEMO', 'positive', 'unit', 'non_negative', 'fraction', 'boolean', 'Param',
+           'Strategy', 'Loss', 'task_kind', 'task_loss', 'check_method', 'method_spec', 'method_callbacks',
+           'method_loss', 'spec_name', 'check_task', 'method_grid', 'methods_table']
 
 # %% ../nbs/01_methods.ipynb #c005
 def positive(name:str, # The parameter's name, for the message
@@ -115,8 +116,9 @@ class Loss(_Entry):
                  cls:str, # Import path of its loss class
                  params=(), # Names of `PARAMS` a user may set
                  fixed:dict|None=None, # Arguments always given to `cls`
-                 counts:bool=False): # Whether `cls` takes the training class counts first
-        super().__init__(doc, cls, params, fixed, counts=counts)
+                 counts:bool=False, # Whether `cls` takes the training class counts first
+                 task:str='single'): # The targets it takes: 'single' (a class per item) or 'multilabel' (multi-hot)
+        super().__init__(doc, cls, params, fixed, counts=counts, task=task)
 
     def loss(self, counts=None, **params):
         "The loss function with `params` (and the training `counts` when it needs them)"
@@ -150,17 +152,56 @@ PRESETS = {**{s: (s, 'ce') for s in STRATEGIES}, 'focal': ('instance', 'focal'),
            'la': ('instance', 'la'), 'bsm': ('instance', 'bsm'), 'ldam': ('instance', 'ldam')}
 METHODS = tuple(PRESETS)
 
+# %% ../nbs/01_methods.ipynb #ml01
+PARAMS.update(
+    gamma_neg=Param(non_negative, 'gn', 'Asymmetric loss: focusing exponent of the negatives'),
+    gamma_pos=Param(non_negative, 'gp', 'Asymmetric loss: focusing exponent of the positives'),
+    clip=Param(unit, 'c', 'Asymmetric loss: probability margin m of the negatives (p_m = max(p - m, 0))'),
+)
+LOSSES.update(
+    bce=Loss("Binary cross-entropy per label", 'fastai.losses.BCEWithLogitsLossFlat', task='multilabel'),
+    wbce=Loss("BCE with positives weighted by n_neg/n_pos per label", 'balmix.losses_multilabel.WeightedBCE', counts=True, task='multilabel'),
+    focal_bce=Loss("Sigmoid focal loss per label (Lin et al., ICCV 2017)", 'balmix.losses_multilabel.FocalBCE', params=('gamma',), task='multilabel'),
+    asl=Loss("Asymmetric loss (Ridnik et al., ICCV 2021)", 'balmix.losses_multilabel.AsymmetricLoss', params=('gamma_neg', 'gamma_pos', 'clip'), task='multilabel'),
+    db=Loss("Distribution-balanced loss (Wu et al., ECCV 2020)", 'balmix.losses_multilabel.DBLoss', counts=True, task='multilabel'),
+    la_bce=Loss("Logit-adjusted BCE: log prior odds per label (Menon et al., ICLR 2021)", 'balmix.losses_multilabel.LogitAdjustedBCE',
+                params=('tau',), counts=True, task='multilabel'),
+)
+ML_TWINS = dict(ce='bce', focal='focal_bce', la='la_bce')
+ML_STRATEGIES = ('instance', 'class', 'sqrt', 'prog', 'mixup', 'bmu', 'bcm')
+_KINDS = dict(single='single-label', multilabel='multi-label')
+
+def task_kind(task:str, # A name of `TASKS`
+             ) -> str:
+    "'multilabel' for a task of multi-hot targets, else 'single'"
+    return 'multilabel' if check_task(task).get('multilabel') else 'single'
+
+def task_loss(method:str, # A name of `METHODS`
+              loss:str|None, # A name of `LOSSES`, or None for the preset's (its multi-label twin under a multi-label task)
+              task:str, # A name of `TASKS`
+             ) -> str:
+    "The loss of `method` under `task`, or a `ValueError` when the loss or the strategy does not serve the task's targets"
+    kind, preset = task_kind(task), PRESETS[check_choice(method, PRESETS, 'method')]
+    loss = loss or (ML_TWINS.get(preset[1], preset[1]) if kind=='multilabel' else preset[1])
+    if LOSSES[check_choice(loss, LOSSES, 'loss')].task!=kind:
+        fits = ', '.join(k for k,l in LOSSES.items() if l.task==kind)
+        raise ValueError(f"Loss {loss!r} is for {_KINDS[LOSSES[loss].task]} targets, task {task!r} has {_KINDS[kind]} ones: use one of {fits}")
+    if kind=='multilabel' and preset[0] not in ML_STRATEGIES:
+        raise ValueError(f"Method {method!r} (strategy {preset[0]!r}) does not apply to multi-label task {task!r}: use one of {', '.join(ML_STRATEGIES)}")
+    return loss
+
 # %% ../nbs/01_methods.ipynb #c015
 def _params_of(strategy, loss): return STRATEGIES[strategy].params + LOSSES[loss].params
 
 def check_method(method:str='bmu', # A name of `METHODS`: a preset of a batch strategy and a loss
                  loss:str|None=None, # A name of `LOSSES` replacing the preset's loss; None: the preset's
+                 task:str|None=None, # A name of `TASKS`: the loss and strategy must serve its kind of targets
                  **params # Parameters of the strategy or loss (None: not given)
                 ) -> dict:
     "Check `method`, `loss` and the given `params` without importing anything; returns the checked given ones"
     check_choice(method, PRESETS, 'method')
     if loss is not None: check_choice(loss, LOSSES, 'loss')
-    strategy, loss = PRESETS[method][0], loss or PRESETS[method][1]
+    strategy, loss = PRESETS[method][0], (loss or PRESETS[method][1]) if task is None else task_loss(method, loss, task)
     given = {k:v for k,v in params.items() if v is not None}
     takes = _params_of(strategy, loss)
     for k in given:
@@ -171,10 +212,11 @@ def check_method(method:str='bmu', # A name of `METHODS`: a preset of a batch st
 
 def method_spec(method:str='bmu', # A name of `METHODS`: a preset of a batch strategy and a loss
                 loss:str|None=None, # A name of `LOSSES` replacing the preset's loss; None: the preset's
+                task:str|None=None, # A name of `TASKS`: the loss and strategy must serve its kind of targets
                 **params # Parameters of the strategy or loss (None or absent: the default)
                ) -> dict:
     "The complete checked method: `dict(method, strategy, loss, params)` with every parameter's value"
-    c = check_method(method, loss, **params)
+    c = check_method(method, loss, task, **params)
     s, l = STRATEGIES[c['strategy']], LOSSES[c['loss']]
     return dict(method=method, strategy=c['strategy'], loss=c['loss'], params={**s.defaults(), **l.defaults(), **c['given']})
 
@@ -210,6 +252,9 @@ def check_task(task:str, # A name of `TASKS`
               ) -> dict:
     "The metrics, monitor and default number of folds of `task`"
     return TASKS[check_choice(task, TASKS, 'task')]
+
+# %% ../nbs/01_methods.ipynb #ml04
+TASKS['multilabel'] = dict(metrics=('map', 'auc_macro', 'auc_micro'), monitor='map', n_folds=None, multilabel=True)
 
 # %% ../nbs/01_methods.ipynb #g002
 PAPER_METHODS = ('class', 'instance', 'sqrt', 'focal', 'cb', 'bmu')
