@@ -33,6 +33,11 @@ def spare_workers(n_train:int, # Workers of the training loader
     return min(n_train, max(0, (num_cpus() or 1) - n_train - 1))
 
 # %% ../nbs/03_callback.ipynb #c007
+def _lam_as(lam, loss):
+    "Per-item `lam` laid out as the unreduced `loss`: (bs, ...), or flattened item by item (bs*K,)"
+    if loss.shape[0]==len(lam): return lam.view(-1, *[1]*(loss.ndim-1))
+    return lam.repeat_interleave(loss.numel()//len(lam))
+
 class ClassMixHandler(Callback):
     "Mix each training batch with a class-sampled batch (subclasses define `mix`); the loss weights the latter by `lam`"
     run_valid, order = False, 0
@@ -54,8 +59,8 @@ class ClassMixHandler(Callback):
         if not self.active: return
         dl, rank, world_size = unwrap_dl(self.learn.dl)
         if self.sdl is None or self.src is not dl:
-            labels = dataset_labels(dl.dataset)
-            check_class_labels(labels, who=type(self).__name__)
+            labels = dataset_labels(dl.dataset, multilabel=None)
+            if labels.ndim==1: check_class_labels(labels, who=type(self).__name__)
             nw = ifnone(self.num_workers, spare_workers(dl.fake_l.num_workers))
             sdl = sampled_dl(dl, q=self.q, seed=self.seed, labels=labels, rank=rank, world_size=world_size,
                              device=self.learn.dl.device, num_workers=nw)
@@ -80,9 +85,10 @@ class ClassMixHandler(Callback):
     def before_batch(self):
         "Draw a class-sampled batch and replace `learn.xb` by `mix(xb, class batch)`"
         if not self.active: return
-        y = self.y
-        if len(self.yb)!=1 or y.ndim!=1 or y.is_floating_point():
-            raise ValueError(f"{type(self).__name__} needs one integer class per item, got a target of shape {tuple(y.shape)} and dtype {y.dtype}")
+        y, ml = self.y, self.sdl.multilabel
+        if len(self.yb)!=1 or (y.shape[1:]!=self.sdl.labels.shape[1:] if ml else (y.ndim!=1 or y.is_floating_point())):
+            want = f"a multi-hot vector of {self.sdl.labels.shape[1]} labels" if ml else "one integer class"
+            raise ValueError(f"{type(self).__name__} needs {want} per item, got a target of shape {tuple(y.shape)} and dtype {y.dtype}")
         b = self.class_batch(find_bs(self.yb))
         xb_class, (self.y_class,) = tuple(o.to(self.x.device) for o in b[:len(self.xb)]), b[len(self.xb):]
         self.x_class = xb_class[0]
@@ -98,7 +104,8 @@ class ClassMixHandler(Callback):
         lf, yc = self.learn.loss_func, self.y_class.to(self.y.device)
         with torch.autocast(self.y.device.type, enabled=False):
             if self.per_item:
-                with NoneReduce(lf) as nlf: loss = torch.lerp(nlf(self.pred, *self.yb), nlf(self.pred, yc), self.lam)
+                with NoneReduce(lf) as nlf: l_i, l_c = nlf(self.pred, *self.yb), nlf(self.pred, yc)
+                loss = torch.lerp(l_i, l_c, _lam_as(self.lam, l_i))
                 loss = reduce_loss(loss, getattr(lf, 'reduction', 'mean'))
             else: loss = torch.lerp(self.learn.loss_grad, lf(self.pred, yc), self.lam)  # a mean or sum is linear: reuse the Learner's loss
         self.learn.loss_grad, self.learn.loss = loss, loss.clone()

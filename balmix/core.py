@@ -4,14 +4,14 @@
 
 # %% ../nbs/00_core.ipynb #c002
 from __future__ import annotations
-import os, json
+import os, json, math
 from pathlib import Path
 import numpy as np
 from fastcore.all import *
 
 # %% auto #0
-__all__ = ['atomic_write', 'write_json', 'write_csv', 'save_fig', 'check_choice', 'as_py', 'head_str', 'balmix_cache',
-           'check_counts']
+__all__ = ['atomic_write', 'write_json', 'write_csv', 'save_fig', 'check_choice', 'as_py', 'head_str', 'positive', 'unit',
+           'non_negative', 'fraction', 'boolean', 'Param', 'balmix_cache', 'check_counts']
 
 # %% ../nbs/00_core.ipynb #c005
 def atomic_write(fn, # File to write
@@ -59,6 +59,50 @@ def head_str(xs, # Any iterable
     "The first `n` of `xs` joined by commas, with `...` when there are more"
     xs = list(xs)
     return ', '.join(str(o) for o in xs[:n]) + (', ...' if len(xs)>n else '')
+
+# %% ../nbs/00_core.ipynb #cv01
+def positive(name:str, # The parameter's name, for the message
+             v): # Its value
+    "`v` as a float, or a `ValueError` unless it is a finite number > 0"
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v<=0:
+        raise ValueError(f"{name} must be a number > 0, got {v!r}")
+    return float(v)
+
+def unit(name:str, # The parameter's name, for the message
+         v): # Its value
+    "`v` as a float, or a `ValueError` unless it is a number in [0, 1]"
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0<=v<=1:
+        raise ValueError(f"{name} must be a number in [0, 1], got {v!r}")
+    return float(v)
+
+def non_negative(name:str, # The parameter's name, for the message
+                 v): # Its value
+    "`v` as a float, or a `ValueError` unless it is a finite number >= 0"
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v<0:
+        raise ValueError(f"{name} must be a number >= 0, got {v!r}")
+    return float(v)
+
+def fraction(name:str, # The parameter's name, for the message
+             v): # Its value
+    "`v` as a float, or a `ValueError` unless it is a number strictly between 0 and 1"
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0<v<1:
+        raise ValueError(f"{name} must be a number in (0, 1), got {v!r}")
+    return float(v)
+
+def boolean(name:str, # The parameter's name, for the message
+            v): # Its value
+    "`v`, or a `ValueError` unless it is `True` or `False`"
+    if not isinstance(v, bool): raise ValueError(f"{name} must be True or False, got {v!r}")
+    return v
+
+class Param:
+    "A parameter of a strategy or loss: its `check`, a short `tag` for run names, and its meaning"
+    def __init__(self,
+                 check, # Function `(name, value)` returning the value checked, or raising `ValueError`
+                 tag:str, # Short tag in run names, e.g. 'a' gives 'bmu_a0.2'
+                 doc:str): # What the parameter means, for help texts
+        store_attr()
+    def __repr__(self): return f"Param({self.check.__name__}, {self.tag!r})"
 
 # %% ../nbs/00_core.ipynb #c011
 def balmix_cache() -> Path:

@@ -10,7 +10,7 @@ from fastcore.all import *
 from fastai.callback.core import Callback
 from fastai.callback.tracker import TrackerCallback
 from fastai.callback.schedule import sched_cos, ParamScheduler
-from .methods import fraction
+from .core import fraction
 from .sampling import QSampling
 from .metrics import score, METRICS
 

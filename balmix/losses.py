@@ -11,7 +11,7 @@ from fastcore.all import *
 from fastai.losses import BaseLoss, FocalLoss, FocalLossFlat, CrossEntropyLossFlat
 from fastai.callback.core import Callback
 from .core import check_counts
-from .methods import positive, non_negative, unit
+from .core import positive, non_negative, unit
 
 # %% auto #0
 __all__ = ['cb_weights', 'WeightedLoss', 'CBFocal', 'ClassLoss', 'CBLoss', 'log_prior', 'logit_adjust', 'AdjustedCE',

@@ -6,59 +6,14 @@
 from __future__ import annotations
 import importlib, inspect, math
 from fastcore.all import *
-from .core import check_choice
+from .core import check_choice, positive, unit, non_negative, fraction, boolean, Param
 
 # %% auto #0
-__all__ = ['PARAMS', 'HEADS', 'STRATEGIES', 'LOSSES', 'PRESETS', 'METHODS', 'TASKS', 'PAPER_METHODS', 'PAPER_ALPHAS', 'PAPER',
-           'DEMO', 'positive', 'unit', 'non_negative', 'fraction', 'boolean', 'Param', 'Strategy', 'Loss',
-           'check_method', 'method_spec', 'as_spec', 'method_callbacks', 'method_loss', 'spec_name', 'check_task',
-           'method_grid', 'methods_table']
-
-# %% ../nbs/01_methods.ipynb #c005
-def positive(name:str, # The parameter's name, for the message
-             v): # Its value
-    "`v` as a float, or a `ValueError` unless it is a finite number > 0"
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v<=0:
-        raise ValueError(f"{name} must be a number > 0, got {v!r}")
-    return float(v)
-
-def unit(name:str, # The parameter's name, for the message
-         v): # Its value
-    "`v` as a float, or a `ValueError` unless it is a number in [0, 1]"
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0<=v<=1:
-        raise ValueError(f"{name} must be a number in [0, 1], got {v!r}")
-    return float(v)
-
-def non_negative(name:str, # The parameter's name, for the message
-                 v): # Its value
-    "`v` as a float, or a `ValueError` unless it is a finite number >= 0"
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v<0:
-        raise ValueError(f"{name} must be a number >= 0, got {v!r}")
-    return float(v)
-
-def fraction(name:str, # The parameter's name, for the message
-             v): # Its value
-    "`v` as a float, or a `ValueError` unless it is a number strictly between 0 and 1"
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0<v<1:
-        raise ValueError(f"{name} must be a number in (0, 1), got {v!r}")
-    return float(v)
-
-def boolean(name:str, # The parameter's name, for the message
-            v): # Its value
-    "`v`, or a `ValueError` unless it is `True` or `False`"
-    if not isinstance(v, bool): raise ValueError(f"{name} must be True or False, got {v!r}")
-    return v
+__all__ = ['PARAMS', 'HEADS', 'STRATEGIES', 'LOSSES', 'PRESETS', 'METHODS', 'ML_TWINS', 'ML_STRATEGIES', 'TASKS', 'PAPER_METHODS',
+           'PAPER_ALPHAS', 'PAPER', 'DEMO', 'Strategy', 'Loss', 'task_kind', 'task_loss', 'check_method', 'method_spec',
+           'as_spec', 'method_callbacks', 'method_loss', 'spec_name', 'check_task', 'method_grid', 'methods_table']
 
 # %% ../nbs/01_methods.ipynb #c006
-class Param:
-    "A parameter of a strategy or loss: its `check`, a short `tag` for run names, and its meaning"
-    def __init__(self,
-                 check, # Function `(name, value)` returning the value checked, or raising `ValueError`
-                 tag:str, # Short tag in run names, e.g. 'a' gives 'bmu_a0.2'
-                 doc:str): # What the parameter means, for help texts
-        store_attr()
-    def __repr__(self): return f"Param({self.check.__name__}, {self.tag!r})"
-
 PARAMS = dict(
     alpha=Param(positive, 'a', 'MixUp / Balanced-MixUp / Balanced-CutMix: lambda ~ Beta(alpha, alpha) / Beta(alpha, 1) / Beta(alpha, alpha)'),
     q=Param(unit, 'q', 'Balanced-MixUp and -CutMix: q of the second, class-sampled loader (0 class-based, 0.5 square-root)'),
@@ -125,10 +80,11 @@ class Loss(_Entry):
                  head:str='linear', # The classifier head (a name of `HEADS`) the loss trains unless told otherwise
                  head_defaults:dict|None=None, # Defaults that differ on another head: {head: {param: value}}
                  cb:str|None=None, # Import path of a callback the loss comes with (e.g. `DRW`)
-                 cb_params:dict|None=None): # Parameters of that callback: {name of `PARAMS`: its argument}
+                 cb_params:dict|None=None, # Parameters of that callback: {name of `PARAMS`: its argument}
+                 task:str='single'): # The targets it takes: 'single' (a class per item) or 'multilabel' (multi-hot)
         cb_params = cb_params or {}
         super().__init__(doc, cls, tuple(params)+tuple(cb_params), fixed, counts=counts, head=head,
-                         head_defaults=head_defaults or {}, cb=cb, cb_params=cb_params)
+                         head_defaults=head_defaults or {}, cb=cb, cb_params=cb_params, task=task)
 
     def defaults(self, head:str|None=None) -> dict:
         "Defaults of `params` on `head` (None: the loss's): from the signatures of `cls` and `cb`, then `head_defaults`"
@@ -143,7 +99,6 @@ class Loss(_Entry):
     def callbacks(self, **params) -> list:
         "The callback the loss comes with (none without `cb`), with `params`"
         return [] if self.cb is None else [_resolve(self.cb)(**{a: params[k] for k,a in self.cb_params.items()})]
-
 
 # %% ../nbs/01_methods.ipynb #c011
 STRATEGIES = dict(
@@ -178,18 +133,57 @@ PRESETS = {**{s: (s, 'ce') for s in STRATEGIES}, 'focal': ('instance', 'focal'),
            'ldam_drw': ('instance', 'ldam_drw')}
 METHODS = tuple(PRESETS)
 
+# %% ../nbs/01_methods.ipynb #ml01
+PARAMS.update(
+    gamma_neg=Param(non_negative, 'gn', 'Asymmetric loss: focusing exponent of the negatives'),
+    gamma_pos=Param(non_negative, 'gp', 'Asymmetric loss: focusing exponent of the positives'),
+    clip=Param(unit, 'c', 'Asymmetric loss: probability margin m of the negatives (p_m = max(p - m, 0))'),
+)
+LOSSES.update(
+    bce=Loss("Binary cross-entropy per label", 'fastai.losses.BCEWithLogitsLossFlat', task='multilabel'),
+    wbce=Loss("BCE with positives weighted by n_neg/n_pos per label", 'balmix.losses_multilabel.WeightedBCE', counts=True, task='multilabel'),
+    focal_bce=Loss("Sigmoid focal loss per label (Lin et al., ICCV 2017)", 'balmix.losses_multilabel.FocalBCE', params=('gamma',), task='multilabel'),
+    asl=Loss("Asymmetric loss (Ridnik et al., ICCV 2021)", 'balmix.losses_multilabel.AsymmetricLoss', params=('gamma_neg', 'gamma_pos', 'clip'), task='multilabel'),
+    db=Loss("Distribution-balanced loss (Wu et al., ECCV 2020)", 'balmix.losses_multilabel.DBLoss', counts=True, task='multilabel'),
+    la_bce=Loss("Logit-adjusted BCE: log prior odds per label (Menon et al., ICLR 2021)", 'balmix.losses_multilabel.LogitAdjustedBCE',
+                params=('tau',), counts=True, task='multilabel'),
+)
+ML_TWINS = dict(ce='bce', focal='focal_bce', la='la_bce')
+ML_STRATEGIES = ('instance', 'class', 'sqrt', 'prog', 'mixup', 'bmu', 'bcm')
+_KINDS = dict(single='single-label', multilabel='multi-label')
+
+def task_kind(task:str, # A name of `TASKS`
+             ) -> str:
+    "'multilabel' for a task of multi-hot targets, else 'single'"
+    return 'multilabel' if check_task(task).get('multilabel') else 'single'
+
+def task_loss(method:str, # A name of `METHODS`
+              loss:str|None, # A name of `LOSSES`, or None for the preset's (its multi-label twin under a multi-label task)
+              task:str, # A name of `TASKS`
+             ) -> str:
+    "The loss of `method` under `task`, or a `ValueError` when the loss or the strategy does not serve the task's targets"
+    kind, preset = task_kind(task), PRESETS[check_choice(method, PRESETS, 'method')]
+    loss = loss or (ML_TWINS.get(preset[1], preset[1]) if kind=='multilabel' else preset[1])
+    if LOSSES[check_choice(loss, LOSSES, 'loss')].task!=kind:
+        fits = ', '.join(k for k,l in LOSSES.items() if l.task==kind)
+        raise ValueError(f"Loss {loss!r} is for {_KINDS[LOSSES[loss].task]} targets, task {task!r} has {_KINDS[kind]} ones: use one of {fits}")
+    if kind=='multilabel' and preset[0] not in ML_STRATEGIES:
+        raise ValueError(f"Method {method!r} (strategy {preset[0]!r}) does not apply to multi-label task {task!r}: use one of {', '.join(ML_STRATEGIES)}")
+    return loss
+
 # %% ../nbs/01_methods.ipynb #c015
 def _params_of(strategy, loss): return STRATEGIES[strategy].params + LOSSES[loss].params
 
 def check_method(method:str='bmu', # A name of `METHODS`: a preset of a batch strategy and a loss
                  loss:str|None=None, # A name of `LOSSES` replacing the preset's loss; None: the preset's
                  head:str|None=None, # A name of `HEADS`, the classifier head; None: the loss's
+                 task:str|None=None, # A name of `TASKS`: the loss and strategy must serve its kind of targets
                  **params # Parameters of the strategy or loss (None: not given)
                 ) -> dict:
     "Check `method`, `loss`, `head` and the given `params` without importing anything; returns the checked given ones"
     check_choice(method, PRESETS, 'method')
     if loss is not None: check_choice(loss, LOSSES, 'loss')
-    strategy, loss = PRESETS[method][0], loss or PRESETS[method][1]
+    strategy, loss = PRESETS[method][0], (loss or PRESETS[method][1]) if task is None else task_loss(method, loss, task)
     head = check_choice(head or LOSSES[loss].head, HEADS, 'head')
     if head not in STRATEGIES[strategy].heads:
         raise ValueError(f"{strategy} needs a {' or '.join(STRATEGIES[strategy].heads)} classifier head, got head {head!r}")
@@ -204,10 +198,11 @@ def check_method(method:str='bmu', # A name of `METHODS`: a preset of a batch st
 def method_spec(method:str='bmu', # A name of `METHODS`: a preset of a batch strategy and a loss
                 loss:str|None=None, # A name of `LOSSES` replacing the preset's loss; None: the preset's
                 head:str|None=None, # A name of `HEADS`, the classifier head; None: the loss's
+                task:str|None=None, # A name of `TASKS`: the loss and strategy must serve its kind of targets
                 **params # Parameters of the strategy or loss (None or absent: the default)
                ) -> dict:
     "The complete checked method: `dict(method, strategy, loss, head, params)` with every parameter's value"
-    c = check_method(method, loss, head, **params)
+    c = check_method(method, loss, head, task, **params)
     s, l = STRATEGIES[c['strategy']], LOSSES[c['loss']]
     return dict(method=method, strategy=c['strategy'], loss=c['loss'], head=c['head'],
                 params={**s.defaults(), **l.defaults(c['head']), **c['given']})
@@ -220,7 +215,6 @@ def as_spec(method:str|dict, # A name of `METHODS`, or a `method_spec`
     if head is not None and head!=method['head']:
         raise ValueError(f"The method spec has head {method['head']!r}, not {head!r}: give the head to method_spec")
     return method
-
 
 # %% ../nbs/01_methods.ipynb #c020
 def method_callbacks(spec:dict, # A `method_spec`
@@ -246,7 +240,6 @@ def spec_name(spec:dict, # A `method_spec`
     head = f"_{spec['head']}" if spec['head']!=l.head else ''
     return spec['method'] + ''.join(tags) + head + (f"+{spec['loss']}" if spec['loss']!=PRESETS[spec['method']][1] else '')
 
-
 # %% ../nbs/01_methods.ipynb #c023
 TASKS = dict(dr=dict(metrics=('quad_kappa', 'mcc', 'kendall_tau'), monitor='quad_kappa', n_folds=None),
              kvasir=dict(metrics=('mcc', 'balanced_acc', 'macro_f1'), monitor='mcc', n_folds=5),
@@ -256,6 +249,9 @@ def check_task(task:str, # A name of `TASKS`
               ) -> dict:
     "The metrics, monitor and default number of folds of `task`"
     return TASKS[check_choice(task, TASKS, 'task')]
+
+# %% ../nbs/01_methods.ipynb #ml04
+TASKS['multilabel'] = dict(metrics=('map', 'auc_macro', 'auc_micro'), monitor='map', n_folds=None, multilabel=True)
 
 # %% ../nbs/01_methods.ipynb #g002
 PAPER_METHODS = ('class', 'instance', 'sqrt', 'focal', 'cb', 'bmu')

@@ -8,14 +8,14 @@ import itertools, numpy as np, pandas as pd, torch
 from collections.abc import Sequence
 from fastcore.all import *
 from .core import check_counts
-from fastai.data.core import TfmdDL, Datasets, TfmdLists
-from fastai.data.transforms import ColReader, Categorize
+from .labels import dataset_labels, check_multihot
+from fastai.data.core import TfmdDL
 from fastai.callback.core import Callback
 from fastai.torch_core import to_device
 
 # %% auto #0
-__all__ = ['class_probs', 'item_weights', 'progressive_probs', 'dataset_labels', 'broadcast_ints', 'shared_seed',
-           'group_by_class', 'IdxList', 'NonBlockingDL', 'SampledDL', 'sampled_dl', 'unwrap_dl', 'QSampling']
+__all__ = ['class_probs', 'item_weights', 'progressive_probs', 'broadcast_ints', 'shared_seed', 'group_by_class', 'group_items',
+           'IdxList', 'NonBlockingDL', 'SampledDL', 'sampled_dl', 'label_freqs', 'unwrap_dl', 'QSampling']
 
 # %% ../nbs/02_sampling.ipynb #c005
 def class_probs(counts, # Items per class, n_1..n_K (a class may be empty)
@@ -44,45 +44,6 @@ def progressive_probs(counts, # Items per class, n_1..n_K
     "Class probabilities moving linearly from `q=1` at epoch 0 to `q=0` at epoch `n_epochs-1`"
     t = epoch/(n_epochs-1) if n_epochs>1 else 1.
     return (1-t)*class_probs(counts, 1.) + t*class_probs(counts, 0.)
-
-# %% ../nbs/02_sampling.ipynb #c012
-def _tl_labels(tl:TfmdLists):
-    "Encoded targets of a target `TfmdLists`, vectorised for `ColReader`+`Categorize` over a DataFrame"
-    fs = list(tl.tfms.fs)
-    if isinstance(tl.items, pd.DataFrame) and len(fs)==2 and isinstance(fs[0], ColReader) and isinstance(fs[1], Categorize):
-        rd,cat = fs
-        cols = L(rd.cols)
-        if len(cols)==1 and rd.label_delim is None and not rd.pref and not rd.suff:
-            col = cols[0]
-            vals = tl.items[col] if isinstance(col, str) else tl.items.iloc[:, col]
-            idx = vals.map(cat.vocab.o2i)
-            if idx.isna().any():
-                bad = vals[idx.isna()]
-                raise ValueError(f"Label {bad.iloc[0]!r} (row {bad.index[0]}) is not in the vocab {list(cat.vocab)}")
-            return idx.to_numpy(dtype=np.int64)
-    return np.array([_one_label(tl[i], i) for i in range(len(tl))], dtype=np.int64)
-
-# %% ../nbs/02_sampling.ipynb #c013
-def _one_label(y, i):
-    "`y` as an int, or a `ValueError` when it is not a single category"
-    t = torch.as_tensor(y)
-    if t.numel()!=1 or t.is_floating_point():
-        raise ValueError(f"Expected a single integer class per item, got {y!r} for item {i}")
-    return int(t)
-
-# %% ../nbs/02_sampling.ipynb #c014
-def dataset_labels(ds, # A fastai `Datasets` or `TfmdLists`, a `TensorDataset`, or a dataset with `targets`/`labels`
-                  ):
-    "Integer class label of every item of `ds`, read without loading an image"
-    if isinstance(ds, Datasets):
-        if len(ds.tls)-ds.n_inp!=1: raise ValueError(f"Expected one target per item, got {len(ds.tls)-ds.n_inp}")
-        return _tl_labels(ds.tls[-1])
-    if isinstance(ds, TfmdLists): return _tl_labels(ds)
-    if isinstance(ds, torch.utils.data.TensorDataset): ys = ds.tensors[-1]
-    else:
-        ys = getattr(ds, 'targets', getattr(ds, 'labels', None))
-        if ys is None: raise TypeError(f"Cannot read labels of a {type(ds).__name__} without loading it: pass `labels=`")
-    return np.array([_one_label(y, i) for i,y in enumerate(ys)], dtype=np.int64)
 
 # %% ../nbs/02_sampling.ipynb #c017
 def broadcast_ints(xs, # Ints to send (from rank `src`); same length on every rank
@@ -113,6 +74,18 @@ def group_by_class(labels, # Integer class of every item, from 0
     for shift in range(16, int(n_classes-1).bit_length(), 16):  # next 16 bits, the order of the lower ones kept
         order = order[np.argsort((labels[order] >> shift & 0xFFFF).astype(np.uint16), kind='stable')]
     return order
+
+# %% ../nbs/02_sampling.ipynb #m002
+def group_items(labels, # Integer class of every item (N,), or multi-hot labels (N, K)
+               ):
+    "`(order, counts)`: item indices grouped by class or label, and each group's size; multi-hot: the no-label items are group K"
+    labels = np.asarray(labels)
+    if labels.ndim==1:
+        counts = np.bincount(labels)
+        return group_by_class(labels, len(counts)), counts
+    Y = labels.astype(bool)
+    items, groups = np.nonzero(np.concatenate([Y, ~Y.any(1, keepdims=True)], 1))  # (item, label) pairs, item by item
+    return items[group_by_class(groups, Y.shape[1]+1)], np.bincount(groups, minlength=Y.shape[1]+1)
 
 # %% ../nbs/02_sampling.ipynb #c018f
 _BLOCK = 2**16  # items per block of a draw, and per Python-int conversion of an `IdxList`
@@ -181,31 +154,42 @@ class NonBlockingDL(TfmdDL):
 # %% ../nbs/02_sampling.ipynb #c019
 def _epoch_seed(seed:int, epoch:int): return (seed*1_000_003 + epoch) % 2**63
 
+def _vocab(ds):
+    "Names of the labels of `ds`, or `None`"
+    try: return getattr(ds, 'vocab', None)
+    except Exception: return None
+
 @delegates(TfmdDL)
 class SampledDL(NonBlockingDL):
-    "A `TfmdDL` drawing `len(dataset)` items per epoch with replacement, class `j` with probability `probs[j]`"
+    "A `TfmdDL` drawing `len(dataset)` items per epoch with replacement, class (or label) `j` with probability `probs[j]`"
     def __init__(self,
                  dataset=None, # The dataset to draw from, as for `TfmdDL`
-                 labels=None, # Integer class of every item; read with `dataset_labels` when `None`
-                 probs=None, # Class probabilities p_1..p_K; instance-based (`q=1`) when `None`
+                 labels=None, # Integer class (N,) or multi-hot labels (N, K) of the items; `dataset_labels` when `None`
+                 probs=None, # Group probabilities: p_1..p_K (multi-hot: and the no-label group); `q=1` when `None`
                  seed=None, # Seed of the draws; `None` for a random one shared by all ranks (`shared_seed`)
                  epoch=0, # Epoch of the next draw
                  rank=0, # This process's rank under distributed training
                  world_size=1, # Number of ranks; each keeps every `world_size`-th item of the global draw
                  **kwargs):
-        self.labels = np.asarray(dataset_labels(dataset) if labels is None else labels, dtype=np.int64)
-        self.counts = np.bincount(self.labels)
-        order = group_by_class(self.labels, len(self.counts))
-        self.order = order.astype(np.int32) if len(order) < 2**31 else order  # item indices sorted by class
-        self.starts = np.cumsum(self.counts) - self.counts  # position in `order` of each class's first item
+        labels = np.asarray(dataset_labels(dataset, multilabel=None) if labels is None else labels)
+        self.labels = check_multihot(labels, _vocab(dataset)) if labels.ndim==2 else labels.astype(np.int64, copy=False)
+        order, self.counts = group_items(self.labels)
+        self.order = order.astype(np.int32) if len(self.labels) < 2**31 else order  # item indices grouped by class
+        self.starts = np.cumsum(self.counts) - self.counts  # position in `order` of each group's first item
         self.probs = class_probs(self.counts, 1.) if probs is None else np.asarray(probs, dtype=np.float64)
         seed = shared_seed(seed)
         store_attr('seed,epoch,rank,world_size')
         self.n_draw = len(self.labels)
         super().__init__(dataset=dataset, n=-(-self.n_draw//world_size), **kwargs)
 
+    @property
+    def multilabel(self):
+        "Whether the items have multi-hot labels"
+        return self.labels.ndim==2
+
     def global_idxs(self,
                     epoch:int, # Epoch whose draw to make
+                    groups:bool=False, # Also return the class or label each of the `n_draw` items was drawn for
                    ):
         "Global draw of `epoch` (an int array), padded by wrapping to a multiple of `world_size`"
         n, g = self.n_draw, np.random.default_rng(_epoch_seed(self.seed, epoch))
@@ -220,7 +204,7 @@ class SampledDL(NonBlockingDL):
             pos += self.starts[c]
             np.take(self.order, pos, out=out[s:e])
         if len(out) > n: out[n:] = np.resize(out[:n], len(out)-n)  # pad by wrapping
-        return out
+        return (out, cls) if groups else out
 
     def get_idxs(self):
         "This rank's share of the next epoch's draw, an `IdxList`"
@@ -242,12 +226,21 @@ class SampledDL(NonBlockingDL):
 def sampled_dl(dl:TfmdDL, # The loader to sample (its dataset, transforms, batch size and device are kept)
                q:float=0., # Exponent of `class_probs`: 1 instance, 0.5 square-root, 0 class-based sampling
                seed:int|None=None, # Seed of the draws (see `SampledDL`)
-               labels=None, # Integer class of every item of `dl.dataset`; read with `dataset_labels` when `None`
+               labels=None, # Integer class (N,) or multi-hot labels (N, K) of `dl.dataset`'s items; `dataset_labels` when `None`
                **kwargs):
     "A `SampledDL` over `dl`'s dataset and transforms drawing class `j` with probability `class_probs(counts, q)[j]`"
     sdl = dl.new(cls=SampledDL, labels=labels, seed=seed, shuffle=True, **kwargs)
     sdl.probs = class_probs(sdl.counts, q)
     return sdl
+
+# %% ../nbs/02_sampling.ipynb #m011
+def label_freqs(labels, # Multi-hot labels (N, K)
+                probs, # Probabilities of the K labels and of the no-label group, (K+1,)
+               ) -> np.ndarray:
+    "Expected fraction of drawn items positive for each label: `sum_c probs[c] * n_ck/n_c`, `n_ck` items positive for both"
+    Y = np.asarray(labels, dtype=np.float64)
+    n = Y.sum(0)
+    return (np.asarray(probs, dtype=np.float64)[:Y.shape[1]] / np.where(n>0, n, 1)) @ (Y.T @ Y)
 
 # %% ../nbs/02_sampling.ipynb #c029
 def unwrap_dl(dl, # A loader, possibly a fastai `DistributedDL`
