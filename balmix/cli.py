@@ -111,7 +111,8 @@ def balmix_train(
     seed:Param("Random seed", int)=0,
     out:Param("Output folder", str)='runs/train',
     distributed:Param("Train with DDP under torchrun / accelerate launch (one process per GPU)", store_true)=False,
-    resume:Param("Continue an interrupted run from its last complete epoch (OUT/last.pth)", store_true)=False,
+    resume:Param("Continue an interrupted run from its last complete epoch (OUT/last.pth); keep a finished one of the same configuration", store_true)=False,
+    overwrite:Param("Train afresh into OUT even if it holds a finished run (else refused)", store_true)=False,
     **kwargs):
     "Train one model with one method and print its test metrics"
     o = train_options(**kwargs)
@@ -128,7 +129,7 @@ def balmix_train(
         ext = messidor2_table(o['messidor']) if o['messidor'] else None
         return train(table, method=spec, arch=arch, task=o['task'], fold=fold, seed=seed, out=out, pretrained=o['pretrained'],
                      weights=o['weights'], num_workers=o['num_workers'], external=ext, n_boot=o['n_boot'],
-                     distributed=distributed, resume=resume, log=o['log'], precision=o['precision'], channels_last=o['channels_last'], **_run_settings(o))
+                     distributed=distributed, resume=resume, overwrite=overwrite, log=o['log'], precision=o['precision'], channels_last=o['channels_last'], **_run_settings(o))
     res = _run('balmix_train', go)
     from balmix.distributed import is_main
     if not is_main(): return
