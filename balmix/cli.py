@@ -123,6 +123,8 @@ def balmix_train(
         from balmix.data import load_table, messidor2_table
         from balmix.train import train
         check_arch(arch)
+        from balmix.checkpoint import finished_run
+        if not resume: finished_run(out, {}, overwrite=overwrite)  # a finished run in OUT is refused before the data is read
         spec = method_spec(method, o['loss'], **_method_params(o))
         nf = n_folds or (check_task(o['task'])['n_folds'] or 5 if fold is not None else None)
         table = load_table(o['task'], o['data'], o['folder'], seed=seed, n_folds=nf)
