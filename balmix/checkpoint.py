@@ -4,7 +4,7 @@
 
 # %% ../nbs/14a_checkpoint.ipynb #c002
 from __future__ import annotations
-import hashlib, random
+import hashlib, json, random
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.all import *
@@ -17,7 +17,8 @@ from .core import atomic_write
 from .sampling import SampledDL, unwrap_dl
 
 # %% auto #0
-__all__ = ['data_id', 'rng_states', 'set_rng_states', 'CheckpointError', 'read_checkpoint', 'Checkpoint']
+__all__ = ['data_id', 'rng_states', 'set_rng_states', 'config_diff', 'CheckpointError', 'read_checkpoint', 'Checkpoint',
+           'RunExistsError', 'run_identity', 'finished_run']
 
 # %% ../nbs/14a_checkpoint.ipynb #c006
 def data_id(table:pd.DataFrame, # A balmix table: image, label, split or fold
@@ -44,6 +45,13 @@ def set_rng_states(s:dict, # `rng_states()` of an earlier moment
     np.random.set_state(('MT19937', key.numpy().astype(np.uint32), pos, has_gauss, gauss))
     if 'cuda' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
+# %% ../nbs/14a_checkpoint.ipynb #o002
+def config_diff(stored:dict, # The configuration a checkpoint or a finished run records
+                requested:dict, # The configuration of the run asked for
+               ) -> tuple|None:
+    "The first key of `requested` whose value differs in `stored`, as (key, stored value, requested value); None if none"
+    return next(((k, stored.get(k), v) for k,v in requested.items() if stored.get(k) != v), None)
+
 # %% ../nbs/14a_checkpoint.ipynb #c012
 class CheckpointError(ValueError):
     "A checkpoint that cannot be read, or that another run made"
@@ -59,10 +67,9 @@ def read_checkpoint(fn, # A `last.pth` written by `Checkpoint`
         why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise CheckpointError(f"Checkpoint {fn} cannot be read (truncated or corrupt?): {why}; delete it to start afresh") from None
     if not isinstance(s, dict) or not _KEYS <= set(s): raise CheckpointError(f"{fn} is not a balmix checkpoint (expected the keys {sorted(_KEYS)})")
-    for k,v in (config or {}).items():
-        if s['config'].get(k) != v:
-            raise CheckpointError(f"Checkpoint {fn} is of another run: its {k} is {s['config'].get(k)!r}, not {v!r} "
-                                  "(start afresh without resume, or use another output folder)")
+    d = config_diff(s['config'], config or {})
+    if d: raise CheckpointError(f"Checkpoint {fn} is of another run: its {d[0]} is {d[1]!r}, not {d[2]!r} "
+                                "(start afresh without resume, or use another output folder)")
     return s
 
 # %% ../nbs/14a_checkpoint.ipynb #c014
@@ -151,3 +158,38 @@ class Checkpoint(Callback):
                            rng=rng_states(), loaders={k: _dl_state(dl) for k,dl in _loaders(learn).items()}))
 
     def after_fit(self): self.state = None
+
+# %% ../nbs/14a_checkpoint.ipynb #o005
+class RunExistsError(ValueError):
+    "An output folder holds a finished run that the run asked for would lose, or is not"
+
+_RECORDED = ('arch', 'epochs', 'size', 'bs', 'lr', 'task', 'fold', 'pretrained')
+
+def run_identity(res:dict, # A finished run's `metrics.json`, read
+                ) -> dict:
+    "What the finished run `res` is, as `train`'s `run_id`: recorded, or (older files) what its config holds"
+    if 'run_id' in res: return res['run_id']
+    c = res.get('config', {})
+    return dict(method=c.get('name'), **{k: c[k] for k in _RECORDED if k in c}, **({'seed': res['seed']} if 'seed' in res else {}))
+
+def finished_run(out, # Output folder of the run
+                 run_id:dict, # What the run asked for is (`train`'s: method, arch, data, epochs, seed...)
+                 resume:bool=False, # Keep a finished run of the same `run_id` instead of training
+                 overwrite:bool=False, # Train afresh whatever `out` holds
+                ) -> dict|None:
+    "The results of the finished run in `out` to keep (with `resume`), or None to train; `RunExistsError` where training would lose it"
+    fn = Path(out)/'metrics.json'
+    if overwrite or not fn.exists(): return None
+    try: res = json.loads(fn.read_text())
+    except ValueError as e: raise RunExistsError(f"{fn} cannot be read ({e}): overwrite to replace the run, or use another output folder") from None
+    stored = run_identity(res)
+    if not resume:
+        raise RunExistsError(f"{out} holds a finished run of method {stored.get('method')!r} (metrics.json): "
+                             "resume to keep it, overwrite to replace it, or use another output folder")
+    d = config_diff(stored, {k: v for k,v in run_id.items() if k in stored})
+    if d: raise RunExistsError(f"{out} holds a finished run of another configuration: its {d[0]} is {d[1]!r}, not {d[2]!r} "
+                               "(overwrite to replace it, or use another output folder)")
+    unknown = [k for k in run_id if k not in stored]
+    if not rank_distrib(): print(f"{out} holds this run, already complete: nothing trained, results read from {fn}"
+                                 + (f" (not compared, as it does not record them: {', '.join(unknown)})" if unknown else ''))
+    return res

@@ -112,7 +112,8 @@ def balmix_train(
     seed:Param("Random seed", int)=0,
     out:Param("Output folder", str)='runs/train',
     distributed:Param("Train with DDP under torchrun / accelerate launch (one process per GPU)", store_true)=False,
-    resume:Param("Continue an interrupted run from its last complete epoch (OUT/last.pth)", store_true)=False,
+    resume:Param("Continue an interrupted run from its last complete epoch (OUT/last.pth); keep a finished one of the same configuration", store_true)=False,
+    overwrite:Param("Train afresh into OUT even if it holds a finished run (else refused)", store_true)=False,
     **kwargs):
     "Train one model with one method and print its test metrics"
     o = train_options(**kwargs)
@@ -123,13 +124,15 @@ def balmix_train(
         from balmix.data import load_table, messidor2_table
         from balmix.train import train
         check_arch(arch)
+        from balmix.checkpoint import finished_run
+        if not resume: finished_run(out, {}, overwrite=overwrite)  # a finished run in OUT is refused before the data is read
         spec = method_spec(method, o['loss'], o['head'], **_method_params(o))
         nf = n_folds or (check_task(o['task'])['n_folds'] or 5 if fold is not None else None)
         table = load_table(o['task'], o['data'], o['folder'], seed=seed, n_folds=nf)
         ext = messidor2_table(o['messidor']) if o['messidor'] else None
         return train(table, method=spec, arch=arch, task=o['task'], fold=fold, seed=seed, out=out, pretrained=o['pretrained'],
                      weights=o['weights'], num_workers=o['num_workers'], external=ext, n_boot=o['n_boot'],
-                     distributed=distributed, resume=resume, log=o['log'], precision=o['precision'], channels_last=o['channels_last'], **_run_settings(o))
+                     distributed=distributed, resume=resume, overwrite=overwrite, log=o['log'], precision=o['precision'], channels_last=o['channels_last'], **_run_settings(o))
     res = _run('balmix_train', go)
     from balmix.distributed import is_main
     if not is_main(): return

@@ -36,7 +36,7 @@ def cell_done(out, # Output folder of the grid
     "Whether `cell` has its `metrics.json` in `out`"
     return (Path(out)/cell['name']/'metrics.json').exists()
 
-@delegates(train, but=['method', 'arch', 'fold', 'seed', 'out', 'show_bar', 'resume'])
+@delegates(train, but=['method', 'arch', 'fold', 'seed', 'out', 'show_bar', 'resume', 'overwrite'])
 def run_grid(table, # The dataset's table, shared by every cell
              cells, # `grid_cells`
              out, # Output folder of the grid

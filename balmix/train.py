@@ -19,7 +19,7 @@ from .tta import flip_tta
 from .data import table_dls, table_test_dl, table_vocab
 from .learner import make_learner
 from .distributed import ddp_ctx, init_distrib, is_main
-from .checkpoint import Checkpoint, data_id
+from .checkpoint import Checkpoint, data_id, finished_run
 from .predict import save_model_info
 from .loggers import log_run
 
@@ -125,22 +125,25 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
           precision:str='fp32', # 'fp32', or mixed precision 'bf16' (CPU or CUDA) or 'fp16' (CUDA)
           channels_last:bool=False, # Model and images in channels-last memory format
           distributed:bool=False, # Train with DDP under torchrun or accelerate launch
-          resume:bool=False, # Continue from `out/last.pth` when there is one (`balmix.checkpoint`)
+          resume:bool=False, # Continue from `out/last.pth` when there is one, keep a finished run of this configuration (`balmix.checkpoint`)
+          overwrite:bool=False, # Train afresh into `out` even if it holds a finished run (else refused)
           log:str|None=None, # Also log the epochs: 'csv', 'tensorboard', 'wandb' or 'mlflow' (`balmix.loggers`)
           head:str|None=None): # Classifier head, 'linear' or 'cosine'; None: the method's (`balmix.methods.as_spec`)
     "Train `method` on `table`, keep the best epoch, score flip-TTA test predictions and write the results into `out`"
     t0, out, t = time.time(), Path(out), check_task(task)
     spec = as_spec(method, head)
     if fold is None and 'fold' in table and 'split' not in table: fold = 0
-    if distributed: init_distrib()
     run_id = dict(method=spec_name(spec), arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold, seed=seed,
                   pretrained=pretrained, data=data_id(table))
+    if (done := finished_run(out, run_id, resume=resume, overwrite=overwrite)) is not None: return done
+    if distributed: init_distrib()
     ck = Checkpoint(out/'last.pth', config=run_id, resume=resume)
     set_seed(seed, reproducible=True)
     dls = table_dls(table, size=size, bs=bs, split='valid', fold=fold, num_workers=num_workers, seed=seed, stats=None)
     learn = make_learner(dls, method=spec, arch=arch, task=task, pretrained=pretrained, weights=weights, lr=lr, seed=seed,
                          path=out, model_dir='.', cbs=L(cbs)+ck, precision=precision, channels_last=channels_last)
     vocab, part = table_vocab(table), _test_part(table, fold)
+    if overwrite and is_main(): (out/'metrics.json').unlink(missing_ok=True)  # from now on the folder holds an unfinished run
     if is_main(): save_model_info(learn, arch, task)
     logging = log_run(log if is_main() else None, out, config=dict(run_id, **spec['params']), resume=resume)
     with logging as log_cbs, (ddp_ctx(learn) if distributed else contextlib.nullcontext()), (contextlib.nullcontext() if show_bar else learn.no_bar()):
@@ -155,8 +158,9 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
                   pretrained=pretrained, weights_source=getattr(learn.model, 'weights_source', None), n_boot=n_boot,
                   train_counts=np.bincount(dataset_labels(dls.train.dataset), minlength=len(vocab)),
                   precision=precision, channels_last=channels_last)
-    res = dict(config=config, seed=seed, vocab=[str(v) for v in vocab], best_epoch=int(hist[t['monitor']].idxmax()),
-               monitor=t['monitor'], test=dict(test, part=part[1]))
+    best = int(hist[t['monitor']].idxmax())
+    res = dict(config=config, run_id=run_id, seed=seed, vocab=[str(v) for v in vocab], best_epoch=best, monitor=t['monitor'],
+               valid=dict(epoch=best, scores=hist.drop(columns=['epoch', 'train_loss']).loc[best].to_dict()), test=dict(test, part=part[1]))
     if external is not None: res['external'] = ext
     posthoc = merge(*[cb.posthoc for cb in learn.cbs if hasattr(cb, 'posthoc')])  # what post-hoc steps chose, e.g. `TauNorm`'s tau
     if posthoc: res['posthoc'] = posthoc

@@ -7,7 +7,7 @@ from balmix.testing import fake_eyepacs, fake_messidor2, fake_kvasir, fake_folde
 from balmix.methods import method_spec, METHODS
 
 BIN = Path(sys.executable).parent
-METRICS_KEYS = {'config', 'seed', 'vocab', 'best_epoch', 'monitor', 'test', 'timings'}
+METRICS_KEYS = {'config', 'run_id', 'seed', 'vocab', 'best_epoch', 'monitor', 'valid', 'test', 'timings'}
 TINY = ['--epochs', '1', '--size', '32', '--bs', '8', '--n_boot', '20']
 
 def run(cmd, *args, cwd=None, timeout=600):
