@@ -9,7 +9,7 @@ warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', ca
 from pathlib import Path
 from fastcore.meta import delegates
 from fastcore.script import call_parse, Param, store_true
-from .methods import (METHODS, LOSSES, TASKS, PARAMS, PAPER_METHODS, PAPER_ALPHAS, PAPER, DEMO, boolean,
+from .methods import (METHODS, LOSSES, HEADS, TASKS, PARAMS, PAPER_METHODS, PAPER_ALPHAS, PAPER, DEMO, boolean,
                             check_method, check_task, method_spec, method_grid)
 
 # %% auto #0
@@ -33,6 +33,7 @@ def train_options(
     data:Param("Dataset: a MedMNIST .npz, a CSV (with --folder), EyePACS, Hyper-Kvasir or a class-per-folder tree; none: built-in demo set", str)=None,
     folder:Param("Image folder of a CSV dataset", str)=None,
     loss:Param(f"Loss replacing the method's own: {', '.join(LOSSES)}", str)=None,
+    head:Param(f"Classifier head, {' or '.join(HEADS)} (default: the loss's; cosine for ldam, ldam_drw)", str)=None,
     epochs:Param(f"Epochs (default {DEMO['epochs']} on the demo set, {PAPER['epochs']} otherwise)", int)=None,
     size:Param(f"Image size (default {DEMO['size']} on the demo set, {PAPER['size']} otherwise)", int)=None,
     bs:Param(f"Batch size (default {DEMO['bs']} on the demo set, {PAPER['bs']} otherwise)", int)=None,
@@ -48,7 +49,7 @@ def train_options(
     intensity:Param("How images of more than 8 bits (16-bit PNG/TIFF, DICOM without a window) become 8-bit: percentile (the default: per image, 0.5-99.5 %), minmax, fixed:LOW,HIGH (keeps brightness differences) or none (8-bit files only)", str)=None,
     **params): # One option per parameter of the method registry (`PARAMS`): --alpha, --q, --per_item, --gamma, ...
     "The options `balmix_train` and `balmix_compare` share"
-    return dict(task=task, data=data, folder=folder, loss=loss, epochs=epochs, size=size, bs=bs, lr=lr, pretrained=pretrained,
+    return dict(task=task, data=data, folder=folder, loss=loss, head=head, epochs=epochs, size=size, bs=bs, lr=lr, pretrained=pretrained,
                 weights=weights, messidor=messidor, num_workers=num_workers, n_boot=n_boot, precision=precision, channels_last=channels_last, log=log,
                 intensity=intensity,
                 **{k: params.get(k, False if p.check is boolean else None) for k,p in PARAMS.items()})
@@ -120,13 +121,13 @@ def balmix_train(
     "Train one model with one method and print its test metrics"
     o = train_options(**kwargs)
     def go():
-        check_method(method, o['loss'], **_method_params(o))
+        check_method(method, o['loss'], o['head'], **_method_params(o))
         _check_options(o)
         from balmix.models import check_arch
         from balmix.data import load_table, messidor2_table
         from balmix.train import train
         check_arch(arch)
-        spec = method_spec(method, o['loss'], **_method_params(o))
+        spec = method_spec(method, o['loss'], o['head'], **_method_params(o))
         nf = n_folds or (check_task(o['task'])['n_folds'] or 5 if fold is not None else None)
         table = load_table(o['task'], o['data'], o['folder'], seed=seed, n_folds=nf)
         ext = messidor2_table(o['messidor']) if o['messidor'] else None
@@ -160,7 +161,7 @@ def balmix_compare(
         methods, alphas, seeds = QUICK['methods'], QUICK['alphas'], QUICK['seeds']
         o = dict(o, n_boot=QUICK['n_boot'], **{k: QUICK[k] if o[k] is None else o[k] for k in ('epochs', 'size', 'bs')})
     def go():
-        specs = method_grid(_csv(methods), _csv(alphas, float), o['loss'], **_method_params(o))
+        specs = method_grid(_csv(methods), _csv(alphas, float), o['loss'], o['head'], **_method_params(o))
         _check_options(o)
         from balmix.models import check_arch
         from balmix.data import load_table, messidor2_table

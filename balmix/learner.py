@@ -16,7 +16,7 @@ from torch.amp import GradScaler, autocast
 import fastai.callback.schedule, fastai.callback.progress  # patch fit_one_cycle, no_bar onto Learner
 from .sampling import dataset_labels
 from .metrics import get_metrics
-from .methods import method_spec, method_callbacks, method_loss, check_task
+from .methods import method_spec, method_callbacks, method_loss, check_task, as_spec
 from .models import timm_model, backbone_stats
 
 # %% auto #0
@@ -89,11 +89,12 @@ def make_learner(dls, # DataLoaders of a single-label classification task
                  cbs=None, # More callbacks
                  precision:str='fp32', # 'fp32', or autocast to 'bf16' (CPU or CUDA) or 'fp16' (CUDA, scaled gradients)
                  channels_last:bool=False, # Model and images in channels-last memory format (faster convolutions on GPUs)
+                 head:str|None=None, # Classifier head, 'linear' or 'cosine'; None: the method's (see `as_spec`)
                  **kwargs):
     "A `Learner` training `arch` on `dls` with `method`, the metrics of `task`, and the best epoch kept"
-    spec, t = method_spec(method) if isinstance(method, str) else method, check_task(task)
+    spec, t = as_spec(method, head), check_task(task)
     counts = np.bincount(dataset_labels(dls.train.dataset), minlength=dls.c)
-    model = timm_model(arch, dls.c, pretrained=pretrained, weights=weights)
+    model = timm_model(arch, dls.c, pretrained=pretrained, weights=weights, head=spec['head'])
     save = SaveModelCallback(monitor=t['monitor'], fname=fname, with_opt=False)
     learn = Learner(add_norm(dls, arch), model, loss_func=method_loss(spec, counts), opt_func=SGD, lr=lr,
                     metrics=get_metrics(t['metrics']),

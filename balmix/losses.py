@@ -186,12 +186,13 @@ class LDAMLoss(ClassLoss):
 # %% ../nbs/04_losses.ipynb #ld011
 class DRW(Callback):
     "Deferred re-weighting (Cao et al. 2019): the loss's class weights are `cb_weights` for the last `frac` of the epochs"
+    order = -1  # before fastai's `MixUp`, which puts its own function in the loss's place in each training phase
     def __init__(self,
                  counts=None, # Training items per class; None: the loss's `counts`
                  beta:float=0.9999, # Cui et al.'s beta of the class-balanced weights
                  frac:float=0.2, # Fraction of the epochs, at the end, trained with the class-balanced weights
                 ):
-        store_attr('counts,beta'); self.frac, self.orig = unit('frac', frac), None
+        store_attr('counts,beta'); self.frac, self.lf, self.orig = unit('frac', frac), None, None
 
     def n_drw(self,
               n_epoch:int, # Epochs of the fit
@@ -200,13 +201,16 @@ class DRW(Callback):
         return 0 if self.frac==0 else max(1, int(self.frac*n_epoch + 0.5))
 
     def before_train(self):
-        "In the last `n_drw` epochs, set the loss's class weights to `cb_weights`"
-        if hasattr(self.learn, 'lr_finder') or self.epoch < self.n_epoch - self.n_drw(self.n_epoch): return
-        lf = self.learn.loss_func
-        self.orig = lf.weight
-        lf.weight = cb_weights(ifnone(self.counts, getattr(lf, 'counts', None)), self.beta)
+        "In the last `n_drw` epochs, set the loss's class weights to `cb_weights`; note the first such epoch in `run_info`"
+        start = self.n_epoch - self.n_drw(self.n_epoch)
+        if hasattr(self.learn, 'lr_finder') or self.epoch < start: return
+        self.lf = self.learn.loss_func
+        self.orig = self.lf.weight
+        self.lf.weight = cb_weights(ifnone(self.counts, getattr(self.lf, 'counts', None)), self.beta)
+        self.run_info = dict(drw=dict(start_epoch=start, epochs=self.n_epoch, frac=self.frac, beta=self.beta))
 
     def after_train(self):
         "Give the loss its own class weights back"
-        if self.orig is not None: self.learn.loss_func.weight, self.orig = self.orig, None
+        if self.orig is not None: self.lf.weight, self.lf, self.orig = self.orig, None, None
     after_cancel_train = after_cancel_fit = after_fit = after_train
+

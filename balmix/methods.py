@@ -9,9 +9,10 @@ from fastcore.all import *
 from .core import check_choice
 
 # %% auto #0
-__all__ = ['PARAMS', 'STRATEGIES', 'LOSSES', 'PRESETS', 'METHODS', 'TASKS', 'PAPER_METHODS', 'PAPER_ALPHAS', 'PAPER', 'DEMO',
-           'positive', 'unit', 'non_negative', 'fraction', 'boolean', 'Param', 'Strategy', 'Loss', 'check_method',
-           'method_spec', 'method_callbacks', 'method_loss', 'spec_name', 'check_task', 'method_grid', 'methods_table']
+__all__ = ['PARAMS', 'HEADS', 'STRATEGIES', 'LOSSES', 'PRESETS', 'METHODS', 'TASKS', 'PAPER_METHODS', 'PAPER_ALPHAS', 'PAPER',
+           'DEMO', 'positive', 'unit', 'non_negative', 'fraction', 'boolean', 'Param', 'Strategy', 'Loss',
+           'check_method', 'method_spec', 'as_spec', 'method_callbacks', 'method_loss', 'spec_name', 'check_task',
+           'method_grid', 'methods_table']
 
 # %% ../nbs/01_methods.ipynb #c005
 def positive(name:str, # The parameter's name, for the message
@@ -68,7 +69,9 @@ PARAMS = dict(
     max_m=Param(positive, 'm', 'LDAM loss: margin of the smallest class'),
     s=Param(positive, 's', 'LDAM loss: scale of the logits'),
     crt_frac=Param(fraction, 'f', 'cRT: fraction of the epochs, at the end, that re-train the classifier'),
+    drw_frac=Param(fraction, 'd', 'LDAM-DRW: fraction of the epochs, at the end, trained with class-balanced weights (beta 0.9999)'),
 )
+HEADS = ('linear', 'cosine')
 
 # %% ../nbs/01_methods.ipynb #c009
 def _resolve(path:str):
@@ -76,17 +79,19 @@ def _resolve(path:str):
     mod, name = path.rsplit('.', 1)
     return getattr(importlib.import_module(mod), name)
 
+def _default(path:str, name:str):
+    "Default of argument `name` in the signature of the class at import path `path`"
+    return inspect.signature(_resolve(path)).parameters[name].default
+
 class _Entry:
     "Common part of `Strategy` and `Loss`: a class by import path, fixed arguments and user parameters"
     def __init__(self, doc:str, cls:str|None=None, params=(), fixed=None, **kwargs):
         store_attr('doc,cls'); self.params, self.fixed = tuple(params), fixed or {}
         for k,v in kwargs.items(): setattr(self, k, v)
 
-    def defaults(self) -> dict:
+    def defaults(self, head:str|None=None) -> dict:
         "Defaults of `params`, read from the signature of `cls`"
-        if not self.params: return {}
-        sig = inspect.signature(_resolve(self.cls)).parameters
-        return {k: sig[k].default for k in self.params}
+        return {k: _default(self.cls, k) for k in self.params}
 
     def build(self, *args, **kwargs):
         "An instance of `cls` with `args`, the fixed arguments and `kwargs`"
@@ -100,8 +105,9 @@ class Strategy(_Entry):
                  params=(), # Names of `PARAMS` a user may set
                  fixed:dict|None=None, # Arguments always given to `cls`
                  seeded:bool=False, # Whether `cls` takes a `seed`
-                 sweep:str|None=None): # The parameter a comparison grid sweeps
-        super().__init__(doc, cls, params, fixed, seeded=seeded, sweep=sweep)
+                 sweep:str|None=None, # The parameter a comparison grid sweeps
+                 heads=HEADS): # The classifier heads it works with
+        super().__init__(doc, cls, params, fixed, seeded=seeded, sweep=sweep, heads=tuple(heads))
 
     def callbacks(self, seed=None, **params) -> list:
         "The callbacks of this strategy with `params`"
@@ -109,18 +115,35 @@ class Strategy(_Entry):
         return [self.build(**params, **(dict(seed=seed) if self.seeded else {}))]
 
 class Loss(_Entry):
-    "A loss: the class `cls`, its `params`, and whether it takes the training class counts first"
+    "A loss: the class `cls`, its `params`, whether it takes the training class counts first, its head and its callback"
     def __init__(self,
                  doc:str, # What the loss is, for help texts and the README
                  cls:str, # Import path of its loss class
                  params=(), # Names of `PARAMS` a user may set
                  fixed:dict|None=None, # Arguments always given to `cls`
-                 counts:bool=False): # Whether `cls` takes the training class counts first
-        super().__init__(doc, cls, params, fixed, counts=counts)
+                 counts:bool=False, # Whether `cls` takes the training class counts first
+                 head:str='linear', # The classifier head (a name of `HEADS`) the loss trains unless told otherwise
+                 head_defaults:dict|None=None, # Defaults that differ on another head: {head: {param: value}}
+                 cb:str|None=None, # Import path of a callback the loss comes with (e.g. `DRW`)
+                 cb_params:dict|None=None): # Parameters of that callback: {name of `PARAMS`: its argument}
+        cb_params = cb_params or {}
+        super().__init__(doc, cls, tuple(params)+tuple(cb_params), fixed, counts=counts, head=head,
+                         head_defaults=head_defaults or {}, cb=cb, cb_params=cb_params)
+
+    def defaults(self, head:str|None=None) -> dict:
+        "Defaults of `params` on `head` (None: the loss's): from the signatures of `cls` and `cb`, then `head_defaults`"
+        d = {k: _default(self.cb, self.cb_params[k]) if k in self.cb_params else _default(self.cls, k) for k in self.params}
+        return {**d, **self.head_defaults.get(head or self.head, {})}
 
     def loss(self, counts=None, **params):
         "The loss function with `params` (and the training `counts` when it needs them)"
-        return self.build(counts, **params) if self.counts else self.build(**params)
+        kw = {k:v for k,v in params.items() if k not in self.cb_params}
+        return self.build(counts, **kw) if self.counts else self.build(**kw)
+
+    def callbacks(self, **params) -> list:
+        "The callback the loss comes with (none without `cb`), with `params`"
+        return [] if self.cb is None else [_resolve(self.cb)(**{a: params[k] for k,a in self.cb_params.items()})]
+
 
 # %% ../nbs/01_methods.ipynb #c011
 STRATEGIES = dict(
@@ -136,7 +159,7 @@ STRATEGIES = dict(
     crt=Strategy("Classifier re-training (Kang et al., ICLR 2020): instance sampling, then the head alone re-trained on class-sampled batches",
                  'balmix.decoupled.ClassifierRetraining', params=('crt_frac',), seeded=True),
     tau_norm=Strategy("tau-normalisation (Kang et al., ICLR 2020): instance sampling, then head rows scaled by 1/norm^tau, tau chosen on validation",
-                      'balmix.decoupled.TauNorm'),
+                      'balmix.decoupled.TauNorm', heads=('linear',)),
 )
 LOSSES = dict(
     ce=Loss("Cross-entropy", 'fastai.losses.CrossEntropyLossFlat'),
@@ -144,10 +167,15 @@ LOSSES = dict(
     cb=Loss("Class-balanced loss (Cui et al., CVPR 2019)", 'balmix.losses.CBLoss', params=('beta',), counts=True),
     la=Loss("Logit-adjusted loss (Menon et al., ICLR 2021)", 'balmix.losses.LogitAdjustedLoss', params=('tau',), counts=True),
     bsm=Loss("Balanced softmax (Ren et al., NeurIPS 2020)", 'balmix.losses.BalancedSoftmaxLoss', counts=True),
-    ldam=Loss("LDAM loss (Cao et al., NeurIPS 2019)", 'balmix.losses.LDAMLoss', params=('max_m', 's'), counts=True),
+    ldam=Loss("LDAM loss (Cao et al., NeurIPS 2019)", 'balmix.losses.LDAMLoss', params=('max_m', 's'), counts=True,
+              head='cosine', head_defaults=dict(linear=dict(s=1.))),
+    ldam_drw=Loss("LDAM loss with deferred re-weighting (Cao et al., NeurIPS 2019): class-balanced weights for the last epochs",
+                  'balmix.losses.LDAMLoss', params=('max_m', 's'), counts=True, head='cosine', head_defaults=dict(linear=dict(s=1.)),
+                  cb='balmix.losses.DRW', cb_params=dict(drw_frac='frac')),
 )
 PRESETS = {**{s: (s, 'ce') for s in STRATEGIES}, 'focal': ('instance', 'focal'), 'cb': ('instance', 'cb'),
-           'la': ('instance', 'la'), 'bsm': ('instance', 'bsm'), 'ldam': ('instance', 'ldam')}
+           'la': ('instance', 'la'), 'bsm': ('instance', 'bsm'), 'ldam': ('instance', 'ldam'),
+           'ldam_drw': ('instance', 'ldam_drw')}
 METHODS = tuple(PRESETS)
 
 # %% ../nbs/01_methods.ipynb #c015
@@ -155,35 +183,51 @@ def _params_of(strategy, loss): return STRATEGIES[strategy].params + LOSSES[loss
 
 def check_method(method:str='bmu', # A name of `METHODS`: a preset of a batch strategy and a loss
                  loss:str|None=None, # A name of `LOSSES` replacing the preset's loss; None: the preset's
+                 head:str|None=None, # A name of `HEADS`, the classifier head; None: the loss's
                  **params # Parameters of the strategy or loss (None: not given)
                 ) -> dict:
-    "Check `method`, `loss` and the given `params` without importing anything; returns the checked given ones"
+    "Check `method`, `loss`, `head` and the given `params` without importing anything; returns the checked given ones"
     check_choice(method, PRESETS, 'method')
     if loss is not None: check_choice(loss, LOSSES, 'loss')
     strategy, loss = PRESETS[method][0], loss or PRESETS[method][1]
+    head = check_choice(head or LOSSES[loss].head, HEADS, 'head')
+    if head not in STRATEGIES[strategy].heads:
+        raise ValueError(f"{strategy} needs a {' or '.join(STRATEGIES[strategy].heads)} classifier head, got head {head!r}")
     given = {k:v for k,v in params.items() if v is not None}
     takes = _params_of(strategy, loss)
     for k in given:
         if k not in takes:
             what = f"method {method!r}" + (f" with loss {loss!r}" if loss!=PRESETS[method][1] else '')
             raise ValueError(f"{k} is not a parameter of {what}: it takes " + (', '.join(takes) or 'none'))
-    return dict(strategy=strategy, loss=loss, given={k: PARAMS[k].check(k, v) for k,v in given.items()})
+    return dict(strategy=strategy, loss=loss, head=head, given={k: PARAMS[k].check(k, v) for k,v in given.items()})
 
 def method_spec(method:str='bmu', # A name of `METHODS`: a preset of a batch strategy and a loss
                 loss:str|None=None, # A name of `LOSSES` replacing the preset's loss; None: the preset's
+                head:str|None=None, # A name of `HEADS`, the classifier head; None: the loss's
                 **params # Parameters of the strategy or loss (None or absent: the default)
                ) -> dict:
-    "The complete checked method: `dict(method, strategy, loss, params)` with every parameter's value"
-    c = check_method(method, loss, **params)
+    "The complete checked method: `dict(method, strategy, loss, head, params)` with every parameter's value"
+    c = check_method(method, loss, head, **params)
     s, l = STRATEGIES[c['strategy']], LOSSES[c['loss']]
-    return dict(method=method, strategy=c['strategy'], loss=c['loss'], params={**s.defaults(), **l.defaults(), **c['given']})
+    return dict(method=method, strategy=c['strategy'], loss=c['loss'], head=c['head'],
+                params={**s.defaults(), **l.defaults(c['head']), **c['given']})
+
+def as_spec(method:str|dict, # A name of `METHODS`, or a `method_spec`
+            head:str|None=None, # A name of `HEADS`; None: the method's
+           ) -> dict:
+    "The `method_spec` of `method` on `head`; a spec is kept as it is, and refused if it has another head than `head`"
+    if isinstance(method, str): return method_spec(method, head=head)
+    if head is not None and head!=method['head']:
+        raise ValueError(f"The method spec has head {method['head']!r}, not {head!r}: give the head to method_spec")
+    return method
+
 
 # %% ../nbs/01_methods.ipynb #c020
 def method_callbacks(spec:dict, # A `method_spec`
                      seed:int|None=None): # Seed of the sampled loaders
-    "The training callbacks of `spec`"
-    s = STRATEGIES[spec['strategy']]
-    return s.callbacks(seed=seed, **{k: spec['params'][k] for k in s.params})
+    "The training callbacks of `spec`: its strategy's, then its loss's"
+    s, l = STRATEGIES[spec['strategy']], LOSSES[spec['loss']]
+    return s.callbacks(seed=seed, **{k: spec['params'][k] for k in s.params}) + l.callbacks(**spec['params'])
 
 def method_loss(spec:dict, # A `method_spec`
                 counts=None): # Training items per class (for losses built from them)
@@ -195,11 +239,13 @@ def spec_name(spec:dict, # A `method_spec`
              ) -> str:
     "Short name of `spec` for run folders and table rows"
     s, l, p = STRATEGIES[spec['strategy']], LOSSES[spec['loss']], spec['params']
-    dflt = {**s.defaults(), **l.defaults()}
+    dflt = {**s.defaults(), **l.defaults(spec['head'])}
     tags = [f"_{PARAMS[k].tag}{p[k]:g}" if not isinstance(p[k], bool) else f"_{PARAMS[k].tag}"
             for k in s.params+l.params if k==s.sweep or p[k]!=dflt[k]]
     tags = [t for t in tags if t!=f"_{PARAMS['per_item'].tag}" or p.get('per_item')]
-    return spec['method'] + ''.join(tags) + (f"+{spec['loss']}" if spec['loss']!=PRESETS[spec['method']][1] else '')
+    head = f"_{spec['head']}" if spec['head']!=l.head else ''
+    return spec['method'] + ''.join(tags) + head + (f"+{spec['loss']}" if spec['loss']!=PRESETS[spec['method']][1] else '')
+
 
 # %% ../nbs/01_methods.ipynb #c023
 TASKS = dict(dr=dict(metrics=('quad_kappa', 'mcc', 'kendall_tau'), monitor='quad_kappa', n_folds=None),
@@ -218,6 +264,7 @@ PAPER_ALPHAS = (0.1, 0.2, 0.3)
 def method_grid(methods=PAPER_METHODS, # Names of `METHODS`
                 alphas=PAPER_ALPHAS, # Values of alpha for the strategies that sweep it (Balanced-MixUp)
                 loss:str|None=None, # A name of `LOSSES` for every method (None: each preset's)
+                head:str|None=None, # A name of `HEADS` for every method (None: each loss's)
                 **params # Parameters for the methods that take them (None: not given)
                ) -> list:
     "One `method_spec` per method and swept alpha, all checked before any is built"
@@ -232,8 +279,8 @@ def method_grid(methods=PAPER_METHODS, # Names of `METHODS`
     for m in methods:
         kw, sweep = {k:v for k,v in given.items() if k in takes[m]}, STRATEGIES[PRESETS[m][0]].sweep
         asked += [(m, kw if a is None else {**kw, sweep: a}) for a in (alphas if sweep and alphas else [None])]
-    for m, kw in asked: check_method(m, loss, **kw)
-    return [method_spec(m, loss, **kw) for m, kw in asked]
+    for m, kw in asked: check_method(m, loss, head, **kw)
+    return [method_spec(m, loss, head, **kw) for m, kw in asked]
 
 # %% ../nbs/01_methods.ipynb #p002
 PAPER = dict(size=512, bs=8, epochs=10, lr=0.01)
@@ -241,9 +288,9 @@ DEMO = dict(size=64, bs=32, epochs=5, lr=0.01)
 
 # %% ../nbs/01_methods.ipynb #c026
 def methods_table() -> str:
-    "A markdown table of the methods: strategy, loss, parameters with their defaults"
-    rows = ['| method | batch strategy | loss | parameters (defaults) |', '|---|---|---|---|']
+    "A markdown table of the methods: strategy, loss, classifier head, parameters with their defaults"
+    rows = ['| method | batch strategy | loss | head | parameters (defaults) |', '|---|---|---|---|---|']
     for m,(s,l) in PRESETS.items():
         ps = {**STRATEGIES[s].defaults(), **LOSSES[l].defaults()}
-        rows.append(f"| `{m}` | {STRATEGIES[s].doc} | {LOSSES[l].doc} | {', '.join(f'{k}={v}' for k,v in ps.items()) or '-'} |")
+        rows.append(f"| `{m}` | {STRATEGIES[s].doc} | {LOSSES[l].doc} | {LOSSES[l].head} | {', '.join(f'{k}={v}' for k,v in ps.items()) or '-'} |")
     return '\n'.join(rows)

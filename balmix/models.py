@@ -6,12 +6,15 @@
 from __future__ import annotations
 import socket, importlib, operator
 from pathlib import Path
-import numpy as np, torch, timm
+import numpy as np, torch, timm, torch.nn.functional as F
+from torch import nn
 from fastcore.all import *
+from .core import check_choice
+from .methods import HEADS
 
 # %% auto #0
 __all__ = ['ARCHS', 'WEIGHT_PACKAGES', 'PretrainedUnavailable', 'WeightsError', 'package_weights', 'load_weights',
-           'load_backbone', 'check_arch', 'timm_model', 'backbone_stats']
+           'load_backbone', 'NormedLinear', 'cosine_head', 'head_kind', 'check_arch', 'timm_model', 'backbone_stats']
 
 # %% ../nbs/12_models.ipynb #c005
 ARCHS = ('mobilenetv2_100', 'resnext50_32x4d', 'resnetv2_50x1_bit')
@@ -104,6 +107,35 @@ def load_backbone(model, # A timm model
     model.load_state_dict(tgt)
     return model
 
+# %% ../nbs/12_models.ipynb #h002
+class NormedLinear(nn.Linear):
+    "Cosine classifier (Cao et al. 2019): logit `j` is the cosine between the input and weight row `j`, in [-1, 1]"
+    def __init__(self,
+                 in_features:int, # Features of the input
+                 out_features:int, # Classes
+                ):
+        super().__init__(in_features, out_features, bias=False)
+
+    def reset_parameters(self):
+        "Rows uniform in [-1, 1], rescaled to norm 1 (the official LDAM-DRW init)"
+        with torch.no_grad(): self.weight.uniform_(-1, 1).renorm_(2, 0, 1e-5).mul_(1e5)
+
+    def forward(self, x): # Features, (B, C) or (B, C, 1, 1)
+        return F.linear(F.normalize(x.flatten(1), dim=1), F.normalize(self.weight, dim=1))
+
+def cosine_head(model): # A timm model with a linear (or 1x1-convolution) classifier
+    "`model` with its classifier replaced by a `NormedLinear` of the same sizes"
+    head = model.get_classifier()
+    if not isinstance(head, (nn.Linear, nn.Conv2d)): raise ValueError(f"A cosine head replaces a linear classifier, got {type(head).__name__}")
+    sizes = (head.in_features, head.out_features) if isinstance(head, nn.Linear) else (head.in_channels, head.out_channels)
+    model.set_submodule(first(n for n, m in model.named_modules() if m is head), NormedLinear(*sizes))
+    return model
+
+def head_kind(model) -> str: # A timm model
+    "The name in `HEADS` of `model`'s classifier: 'cosine' for a `NormedLinear`, else 'linear'"
+    return 'cosine' if isinstance(model.get_classifier(), NormedLinear) else 'linear'
+
+
 # %% ../nbs/12_models.ipynb #c015
 def check_arch(arch:str): # A timm model name
     "Raise `ValueError` unless `arch` names a timm model"
@@ -137,13 +169,15 @@ def timm_model(arch:str, # A timm model name, e.g. one of `ARCHS`
                n_out:int, # Outputs of the new head; 0 for none (the model returns pooled features)
                pretrained:bool=False, # Start from pretrained weights: `weights`, else the cache or Hub, else a package
                weights:str|Path|None=None, # A state dict or checkpoint file to load into the backbone
+               head:str='linear', # The classifier: 'linear' (timm's) or 'cosine' (`NormedLinear`)
                **kwargs): # Passed on to `timm.create_model`
     "The timm model `arch` with a fresh head of `n_out` outputs, its backbone pretrained if asked"
-    check_arch(arch)
+    check_arch(arch); check_choice(head, HEADS, 'head')
+    if head=='cosine' and n_out<1: raise ValueError(f"A cosine head needs n_out > 0, got {n_out}")
     if weights is not None: model, src = _from_file(arch, n_out, weights, **kwargs), f'file:{Path(weights).resolve()}'
     elif pretrained: model, src = _from_hub_or_package(arch, n_out, **kwargs)
     else: model, src = timm.create_model(arch, pretrained=False, num_classes=n_out, **kwargs), None
-    model = _reset_head(model)
+    model = _reset_head(cosine_head(model) if head=='cosine' else model)
     model.weights_source = src
     return model
 

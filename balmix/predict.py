@@ -18,7 +18,7 @@ import fastai.callback.progress  # patches `Learner.no_bar`
 from .core import write_json, as_py
 from .calibration import apply_temperature, prob_logits
 from .tta import flip_tta
-from .models import timm_model, load_weights
+from .models import timm_model, load_weights, head_kind
 from .data.images import open_image, image_info, image_files, check_intensity
 
 # %% auto #0
@@ -33,11 +33,11 @@ def save_model_info(learn:Learner, # A trained `Learner` (see `balmix.learner.ma
                     temperature:float|None=None, # Temperature fitted on the validation predictions, if any
                     fn=MODEL_INFO, # File to write in `learn.path`
                    ) -> Path:
-    "Write what inference needs (arch, vocab, resize, normalisation, intensity rule, task, temperature) as JSON beside the weights"
+    "Write what inference needs (arch, head, vocab, resize, normalisation, intensity rule, task, temperature) as JSON beside the weights"
     dl = learn.dls.valid
     rs = first(t for t in dl.after_item.fs if isinstance(t, Resize))
     nm = first(t for t in dl.after_batch.fs if isinstance(t, Normalize))
-    info = dict(arch=arch, vocab=[as_py(v) for v in learn.dls.vocab], task=task, bs=dl.bs,
+    info = dict(arch=arch, head=head_kind(learn.model), vocab=[as_py(v) for v in learn.dls.vocab], task=task, bs=dl.bs,
                 resize=dict(size=list(rs.size), method=rs.method, pad_mode=rs.pad_mode),
                 mean=nm.mean.flatten().tolist(), std=nm.std.flatten().tolist(), weights='best.pth', temperature=temperature,
                 intensity=check_intensity(getattr(learn.dls, 'intensity', None)))  # the rule `table_dls` read images with
@@ -113,7 +113,7 @@ def load_model(run_dir, # A run folder written by `balmix.train.train` / `balmix
         missing = ' and '.join(f for f in (MODEL_INFO, 'best.pth') if not (d/f).is_file())
         raise FileNotFoundError(f"{d} holds no trained model: {missing} missing (a run folder of balmix_train has both)")
     info = json.loads((d/MODEL_INFO).read_text())
-    model = timm_model(info['arch'], len(info['vocab']))
+    model = timm_model(info['arch'], len(info['vocab']), head=info.get('head', 'linear'))  # runs before heads were recorded: linear
     model.load_state_dict(load_weights(d/info.get('weights', 'best.pth')))
     return Predictor(model.eval(), info)
 

@@ -11,7 +11,7 @@ from fastcore.all import *
 from fastai.torch_core import set_seed
 from sklearn.metrics import confusion_matrix, recall_score
 from .core import write_json, write_csv, save_fig
-from .methods import method_spec, spec_name, check_task, PAPER
+from .methods import as_spec, spec_name, check_task, PAPER
 from .metrics import score, bootstrap
 from .calibration import calibrate, plot_reliability, apply_temperature, prob_logits
 from .sampling import dataset_labels
@@ -127,10 +127,11 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
           channels_last:bool=False, # Model and images in channels-last memory format
           distributed:bool=False, # Train with DDP under torchrun or accelerate launch
           resume:bool=False, # Continue from `out/last.pth` when there is one (`balmix.checkpoint`)
-          log:str|None=None): # Also log the epochs: 'csv', 'tensorboard', 'wandb' or 'mlflow' (`balmix.loggers`)
+          log:str|None=None, # Also log the epochs: 'csv', 'tensorboard', 'wandb' or 'mlflow' (`balmix.loggers`)
+          head:str|None=None): # Classifier head, 'linear' or 'cosine'; None: the method's (`balmix.methods.as_spec`)
     "Train `method` on `table`, keep the best epoch, score flip-TTA test predictions and write the results into `out`"
     t0, out, t = time.time(), Path(out), check_task(task)
-    spec = method_spec(method) if isinstance(method, str) else method
+    spec = as_spec(method, head)
     if fold is None and 'fold' in table and 'split' not in table: fold = 0
     if distributed: init_distrib()
     intensity = check_intensity(intensity)
@@ -163,6 +164,8 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     if external is not None: res['external'] = ext
     posthoc = merge(*[cb.posthoc for cb in learn.cbs if hasattr(cb, 'posthoc')])  # what post-hoc steps chose, e.g. `TauNorm`'s tau
     if posthoc: res['posthoc'] = posthoc
+    info = merge(*[cb.run_info for cb in learn.cbs if hasattr(cb, 'run_info')])  # what callbacks noted of the fit, e.g. `DRW`'s first re-weighted epoch
+    if info: res['run_info'] = info
     res['timings'] = dict(fit_s=t_fit-t0, predict_s=time.time()-t_fit, total_s=time.time()-t0)
     if is_main():
         _write_run(out, res, hist=hist, preds=preds, vocab=vocab, ext_preds=ext_preds if external is not None else None)

@@ -74,6 +74,9 @@ def test_task_generic_folder(tmp_path):
     (['--method', 'cb', '--gamma', '1'], "balmix_train: error: gamma is not a parameter of method 'cb': it takes beta"),
     (['--weights', '/no/such.pth'], "balmix_train: error: Weights file /no/such.pth does not exist"),
     (['--precision', 'fp8'], "balmix_train: error: Unknown precision 'fp8': expected one of fp32, bf16, fp16"),
+    (['--head', 'arc'], "balmix_train: error: Unknown head 'arc': expected one of linear, cosine"),
+    (['--method', 'tau_norm', '--head', 'cosine'], "balmix_train: error: tau_norm needs a linear classifier head, got head 'cosine'"),
+    (['--method', 'ldam', '--drw_frac', '0.5'], "balmix_train: error: drw_frac is not a parameter of method 'ldam': it takes max_m, s"),
 ])
 def test_train_bad_arguments(tmp_path, args, msg):
     p = run('balmix_train', *args, cwd=tmp_path)
@@ -146,6 +149,40 @@ def test_decoupled_methods(tmp_path):
     assert (abs(got[cols].to_numpy(float) - ref[cols].to_numpy(float)) < 1e-5).all()
     p = run('balmix_train', '--method', 'crt', '--crt_frac', '1', cwd=tmp_path)
     assert p.returncode==2 and p.stderr.strip().splitlines()==["balmix_train: error: crt_frac must be a number in (0, 1), got 1.0"]
+
+def test_ldam_cosine_head_and_drw(tmp_path):
+    """`--method ldam` trains a cosine head with s=30, recorded in metrics.json and model.json; `balmix_predict` rebuilds it and gives the run's
+    probabilities. `--method ldam_drw` re-weights from the epoch metrics.json records; `--head linear` gives LDAM s=1"""
+    import numpy as np
+    from balmix.models import NormedLinear
+    from balmix.predict import load_model
+    data = fake_folder(tmp_path/'f', classes=('cat', 'dog', 'eel'), n=[20, 8, 6], splits=None)
+    p = run('balmix_train', '--task', 'generic', '--data', data, '--method', 'ldam', '--out', tmp_path/'l', *TINY)
+    assert p.returncode==0, p.stderr[-2000:]
+    m = read_metrics(tmp_path/'l')
+    c = m['config']
+    assert (c['name'], c['loss'], c['head'], c['params']) == ('ldam', 'ldam', 'cosine', dict(max_m=0.5, s=30.0)) and 'run_info' not in m
+    assert json.loads((tmp_path/'l'/'model.json').read_text())['head']=='cosine'
+    assert isinstance(load_model(tmp_path/'l').model.get_classifier(), NormedLinear)
+    drv = tmp_path/'predict.py'; drv.write_text("from balmix.cli import balmix_predict\nbalmix_predict()\n")  # the console script, until reinstalled
+    ref = pd.read_csv(tmp_path/'l'/'preds.csv')
+    pd.DataFrame(dict(image=ref.image)).to_csv(tmp_path/'list.csv', index=False)
+    q = subprocess.run([sys.executable, str(drv), '--model', tmp_path/'l', '--data', tmp_path/'list.csv', '--tta', '--out', tmp_path/'p.csv'],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert q.returncode==0, q.stderr[-2000:]
+    cols = ['p_cat', 'p_dog', 'p_eel']
+    np.testing.assert_allclose(pd.read_csv(tmp_path/'p.csv')[cols].to_numpy(float), ref[cols].to_numpy(float), atol=1e-5)
+    p = run('balmix_train', '--task', 'generic', '--data', data, '--method', 'ldam_drw', '--drw_frac', '0.5', '--out', tmp_path/'d',
+            *TINY[:1], '2', *TINY[2:])
+    assert p.returncode==0, p.stderr[-2000:]
+    m = read_metrics(tmp_path/'d')
+    assert (m['config']['name'], m['config']['head'], m['config']['params']) == ('ldam_drw_d0.5', 'cosine', dict(max_m=0.5, s=30.0, drw_frac=0.5))
+    assert m['run_info'] == dict(drw=dict(start_epoch=1, epochs=2, frac=0.5, beta=0.9999))
+    p = run('balmix_train', '--task', 'generic', '--data', data, '--method', 'ldam', '--head', 'linear', '--out', tmp_path/'h', *TINY)
+    assert p.returncode==0, p.stderr[-2000:]
+    c = read_metrics(tmp_path/'h')['config']
+    assert (c['name'], c['head'], c['params']['s']) == ('ldam_linear', 'linear', 1.0)
+    assert json.loads((tmp_path/'h'/'model.json').read_text())['head']=='linear'
 
 def test_train_bf16_channels_last(tmp_path):
     "`--precision bf16 --channels-last` trains Balanced-MixUp on the CPU and is recorded; fp16 on a CPU is one line"
