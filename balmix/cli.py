@@ -46,10 +46,12 @@ def train_options(
     precision:Param("fp32, or mixed precision: bf16 (CPU or CUDA) or fp16 (CUDA)", str)='fp32',
     channels_last:Param("Model and images in channels-last memory format (faster convolutions on GPUs)", store_true)=False,
     log:Param("Also log the epochs with fastai's callbacks: csv, tensorboard, wandb or mlflow (each run its own)", str)=None,
+    intensity:Param("How images of more than 8 bits (16-bit PNG/TIFF, DICOM without a window) become 8-bit: percentile (the default: per image, 0.5-99.5 %), minmax, fixed:LOW,HIGH (keeps brightness differences) or none (8-bit files only)", str)=None,
     **params): # One option per parameter of the method registry (`PARAMS`): --alpha, --q, --per_item, --gamma, ...
     "The options `balmix_train` and `balmix_compare` share"
     return dict(task=task, data=data, folder=folder, loss=loss, head=head, epochs=epochs, size=size, bs=bs, lr=lr, pretrained=pretrained,
                 weights=weights, messidor=messidor, num_workers=num_workers, n_boot=n_boot, precision=precision, channels_last=channels_last, log=log,
+                intensity=intensity,
                 **{k: params.get(k, False if p.check is boolean else None) for k,p in PARAMS.items()})
 
 # %% ../nbs/17_cli.ipynb #c006
@@ -69,6 +71,8 @@ def _method_params(o):
 def _check_options(o):
     "Check the task and the paths of options `o`, fast"
     check_task(o['task'])
+    from balmix.data.images import check_intensity
+    check_intensity(o['intensity'])
     if o['log'] is not None:
         from balmix.loggers import check_logger
         check_logger(o['log'])
@@ -132,7 +136,8 @@ def balmix_train(
         ext = messidor2_table(o['messidor']) if o['messidor'] else None
         return train(table, method=spec, arch=arch, task=o['task'], fold=fold, seed=seed, out=out, pretrained=o['pretrained'],
                      weights=o['weights'], num_workers=o['num_workers'], external=ext, n_boot=o['n_boot'],
-                     distributed=distributed, resume=resume, overwrite=overwrite, log=o['log'], precision=o['precision'], channels_last=o['channels_last'], **_run_settings(o))
+                     distributed=distributed, resume=resume, overwrite=overwrite, log=o['log'], precision=o['precision'],
+                     channels_last=o['channels_last'], intensity=o['intensity'], **_run_settings(o))
     res = _run('balmix_train', go)
     from balmix.distributed import is_main
     if not is_main(): return
@@ -173,7 +178,7 @@ def balmix_compare(
         ext = messidor2_table(o['messidor']) if o['messidor'] else None
         return run_grid(table, cells, out, task=o['task'], pretrained=o['pretrained'], weights=o['weights'],
                         num_workers=o['num_workers'], external=ext, n_boot=o['n_boot'], precision=o['precision'],
-                        channels_last=o['channels_last'], log=o['log'], **kw)
+                        channels_last=o['channels_last'], log=o['log'], intensity=o['intensity'], **kw)
     done = _run('balmix_compare', go)
     from balmix.experiments import write_results
     print(f"{done['run']} run(s) trained, {done['skipped']} already complete in {out}\n")

@@ -10,9 +10,7 @@ import numpy as np, pandas as pd, torch
 from fastcore.all import *
 from fastai.torch_core import default_device
 from fastai.data.core import Datasets, TfmdDL, DataLoaders
-from fastai.data.transforms import ToTensor, IntToFloatTensor, Normalize, get_image_files
-from PIL import Image
-from fastai.vision.core import PILImage
+from fastai.data.transforms import ToTensor, IntToFloatTensor, Normalize
 from fastai.vision.augment import Resize
 from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
@@ -21,6 +19,7 @@ from .core import write_json, as_py
 from .calibration import apply_temperature, prob_logits
 from .tta import flip_tta
 from .models import timm_model, load_weights, head_kind
+from .data.images import open_image, image_info, image_files, check_intensity
 
 # %% auto #0
 __all__ = ['MODEL_INFO', 'save_model_info', 'Predictor', 'load_model', 'image_list']
@@ -34,17 +33,20 @@ def save_model_info(learn:Learner, # A trained `Learner` (see `balmix.learner.ma
                     temperature:float|None=None, # Temperature fitted on the validation predictions, if any
                     fn=MODEL_INFO, # File to write in `learn.path`
                    ) -> Path:
-    "Write what inference needs (arch, head, vocab, resize, normalisation, task, temperature) as JSON beside the weights"
+    "Write what inference needs (arch, head, vocab, resize, normalisation, intensity rule, task, temperature) as JSON beside the weights"
     dl = learn.dls.valid
     rs = first(t for t in dl.after_item.fs if isinstance(t, Resize))
     nm = first(t for t in dl.after_batch.fs if isinstance(t, Normalize))
     info = dict(arch=arch, head=head_kind(learn.model), vocab=[as_py(v) for v in learn.dls.vocab], task=task, bs=dl.bs,
                 resize=dict(size=list(rs.size), method=rs.method, pad_mode=rs.pad_mode),
-                mean=nm.mean.flatten().tolist(), std=nm.std.flatten().tolist(), weights='best.pth', temperature=temperature)
+                mean=nm.mean.flatten().tolist(), std=nm.std.flatten().tolist(), weights='best.pth', temperature=temperature,
+                intensity=check_intensity(getattr(learn.dls, 'intensity', None)))  # the rule `table_dls` read images with
     return write_json(Path(learn.path)/learn.model_dir/fn, info)
 
 # %% ../nbs/14b_predict.ipynb #c006
-def _why(e): return f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"
+def _why(e):
+    e = e.__cause__ or e  # the reader's own error, without the file name the table already gives
+    return f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"
 
 def _sort_items(items, check):
     "Items for which `check` succeeds, and `{item: reason}` of those for which it raises"
@@ -54,9 +56,6 @@ def _sort_items(items, check):
         except Exception as e: bad[f] = _why(e)
     return ok, bad
 
-def _read_header(f):
-    with Image.open(f): pass  # PIL reads the header only; the pixels are decoded on `load`
-
 class Predictor:
     "A trained model and what its images need: `predict(images)` gives class probabilities and the predicted class"
     def __init__(self,
@@ -64,12 +63,13 @@ class Predictor:
                  info:dict, # `model.json`'s content
                 ):
         store_attr()
-        self.vocab = info['vocab']
+        self.vocab, self.intensity = info['vocab'], check_intensity(info.get('intensity'))
+        self.read = partial(open_image, intensity=self.intensity)  # the reader training used
 
     def dl(self, items, bs:int|None=None) -> TfmdDL:
         "A loader of the image files `items` with the run's validation transforms"
         r, dev = self.info['resize'], default_device()
-        return TfmdDL(Datasets(items, tfms=[[PILImage.create]]), bs=bs or self.info.get('bs', 16), device=dev,
+        return TfmdDL(Datasets(items, tfms=[[self.read]]), bs=bs or self.info.get('bs', 16), device=dev,
                       after_item=[Resize(r['size'], method=r['method'], pad_mode=r['pad_mode']), ToTensor()],
                       after_batch=[IntToFloatTensor(), Normalize.from_stats(self.info['mean'], self.info['std'], cuda=dev.type=='cuda')])
 
@@ -88,11 +88,11 @@ class Predictor:
                ) -> pd.DataFrame:
         "One row per image: the predicted class and the probability of each class, or why the image could not be read"
         items = [str(o) for o in images]
-        ok, bad = _sort_items(items, _read_header)
+        ok, bad = _sort_items(items, image_info)  # the header only: no pixel is decoded
         probs = lambda fs: self.probs(fs, tta=tta, bs=bs) if fs else np.zeros((0, len(self.vocab)))
         try: p = probs(ok)
         except Exception:  # a header that reads over pixels that do not: decode each image to find which
-            ok, more = _sort_items(ok, PILImage.create)
+            ok, more = _sort_items(ok, self.read)
             if not more: raise
             bad.update(more); p = probs(ok)
         if calibrated:
@@ -118,11 +118,11 @@ def load_model(run_dir, # A run folder written by `balmix.train.train` / `balmix
     return Predictor(model.eval(), info)
 
 # %% ../nbs/14b_predict.ipynb #c008
-def image_list(data, # A folder of images (searched recursively), or a CSV with an `image` column (paths relative to the CSV's folder)
+def image_list(data, # A folder of images (searched recursively, `balmix.data.images.IMAGE_EXTS`), or a CSV with an `image` column (paths relative to the CSV's folder)
               ) -> list:
     "The image files of a folder or a CSV, as strings"
     p = Path(data)
-    if p.is_dir(): return [str(o) for o in get_image_files(p)]
+    if p.is_dir(): return [str(o) for o in image_files(p)]
     if not p.is_file(): raise FileNotFoundError(f"Data path {p} does not exist")
     df = pd.read_csv(p)
     if 'image' not in df: raise ValueError(f"{p} has no 'image' column (it has {list(df.columns)})")

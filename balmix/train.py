@@ -16,7 +16,7 @@ from .metrics import score, bootstrap
 from .calibration import calibrate, plot_reliability, apply_temperature, prob_logits
 from .sampling import dataset_labels
 from .tta import flip_tta
-from .data import table_dls, table_test_dl, table_vocab
+from .data import table_dls, table_test_dl, table_vocab, check_intensity
 from .learner import make_learner
 from .distributed import ddp_ctx, init_distrib, is_main
 from .checkpoint import Checkpoint, data_id, finished_run
@@ -109,6 +109,7 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
           arch:str='mobilenetv2_100', # timm backbone
           epochs:int=PAPER['epochs'], # Epochs of `fit_one_cycle`
           size:int=PAPER['size'], # Image size
+          intensity:str|None=None, # How images of more than 8 bits per sample (16-bit PNG/TIFF, DICOM) are mapped to 8: `balmix.data.images.check_intensity`
           bs:int=PAPER['bs'], # Batch size (per process under DDP)
           lr:float=PAPER['lr'], # Maximum learning rate of the one-cycle schedule
           task:str='dr', # A name of `TASKS`: metrics and the one that keeps the best epoch
@@ -133,13 +134,15 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     t0, out, t = time.time(), Path(out), check_task(task)
     spec = as_spec(method, head)
     if fold is None and 'fold' in table and 'split' not in table: fold = 0
+    intensity = check_intensity(intensity)
     run_id = dict(method=spec_name(spec), arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold, seed=seed,
-                  pretrained=pretrained, data=data_id(table))
+                  pretrained=pretrained, data=data_id(table), intensity=intensity)  # images read otherwise: another run
     if (done := finished_run(out, run_id, resume=resume, overwrite=overwrite)) is not None: return done
     if distributed: init_distrib()
     ck = Checkpoint(out/'last.pth', config=run_id, resume=resume)
     set_seed(seed, reproducible=True)
-    dls = table_dls(table, size=size, bs=bs, split='valid', fold=fold, num_workers=num_workers, seed=seed, stats=None)
+    dls = table_dls(table, size=size, bs=bs, split='valid', fold=fold, num_workers=num_workers, seed=seed, stats=None,
+                    intensity=intensity)
     learn = make_learner(dls, method=spec, arch=arch, task=task, pretrained=pretrained, weights=weights, lr=lr, seed=seed,
                          path=out, model_dir='.', cbs=L(cbs)+ck, precision=precision, channels_last=channels_last)
     vocab, part = table_vocab(table), _test_part(table, fold)
@@ -157,7 +160,7 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     config = dict(name=spec_name(spec), **spec, arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold,
                   pretrained=pretrained, weights_source=getattr(learn.model, 'weights_source', None), n_boot=n_boot,
                   train_counts=np.bincount(dataset_labels(dls.train.dataset), minlength=len(vocab)),
-                  precision=precision, channels_last=channels_last)
+                  precision=precision, channels_last=channels_last, intensity=intensity)
     best = int(hist[t['monitor']].idxmax())
     res = dict(config=config, run_id=run_id, seed=seed, vocab=[str(v) for v in vocab], best_epoch=best, monitor=t['monitor'],
                valid=dict(epoch=best, scores=hist.drop(columns=['epoch', 'train_loss']).loc[best].to_dict()), test=dict(test, part=part[1]))

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.all import *
 from sklearn.model_selection import train_test_split, StratifiedKFold
-from fastai.data.transforms import get_image_files
 from ..core import as_py, head_str
+from .images import image_files
 
 # %% auto #0
 __all__ = ['DR_GRADES', 'SPLITS', 'make_table', 'table_vocab', 'table_counts', 'npz_images', 'missing_images',
@@ -191,7 +191,7 @@ def check_unique(ids, # Image ids
 def _image_index(folder) -> dict:
     "Map lower-case file name and stem of every image under `folder` to its paths"
     idx = {}
-    for f in get_image_files(folder):
+    for f in image_files(folder):
         for k in {f.name.lower(), f.stem.lower()}: idx.setdefault(k, []).append(str(f))
     return idx
 

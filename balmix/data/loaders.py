@@ -7,59 +7,58 @@ from __future__ import annotations
 import random, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
-from PIL import Image
 from fastcore.all import *
 from fastprogress.fastprogress import progress_bar
 from fastai.data.block import DataBlock, CategoryBlock
 from fastai.data.transforms import ColReader, IndexSplitter, Normalize
-from fastai.vision.core import PILImage, imagenet_stats
+from fastai.vision.core import imagenet_stats
 from fastai.vision.data import ImageBlock
 from fastai.torch_core import default_device
 import torch
 from fastai.vision.augment import Resize, ResizeMethod, aug_transforms, Saturation, Hue
 from ..core import head_str
 from ..sampling import NonBlockingDL
+from .images import open_image, array_image, image_info, image_formats, check_intensity
 from .core import check_table, check_labels, table_vocab, npz_images
 
 # %% auto #0
-__all__ = ['open_image', 'TableImage', 'verify_table', 'paper_augs', 'table_dls', 'table_test_dl']
+__all__ = ['TableImage', 'verify_table', 'paper_augs', 'table_dls', 'table_test_dl']
 
 # %% ../../nbs/10_data_loaders.ipynb #c005
-def open_image(fn # The image file
-              ) -> PILImage:
-    "Open image file `fn` as RGB, raising a `ValueError` naming it when it cannot be read"
-    try: return PILImage.create(fn)
-    except FileNotFoundError: raise FileNotFoundError(f"Image file {fn} does not exist") from None
-    except Exception as e: raise ValueError(f"Cannot read image file {fn}: {type(e).__name__}: {e}") from e
-
 class TableImage:
     "`get_x` for a table: the RGB `PILImage` of a row, from its file or from the table's `.npz` array"
     def __init__(self,
                  arr=None, # The table's image array, for `.npz` tables
-                 src=None): # The `.npz` file it came from
-        store_attr()
+                 src=None, # The `.npz` file it came from
+                 intensity=None): # Intensity rule of images with more than 8 bits per sample (`check_intensity`)
+        store_attr('arr,src')
+        self.intensity = check_intensity(intensity)
     @classmethod
-    def from_table(cls, df): 
-        "The `TableImage` of table `df`"
-        return cls(npz_images(df), df.attrs['npz']) if 'npz' in df.attrs else cls()
+    def from_table(cls, df, intensity=None):
+        "The `TableImage` of table `df`, reading deep images by `intensity`"
+        return cls(npz_images(df), df.attrs['npz'], intensity) if 'npz' in df.attrs else cls(intensity=intensity)
     def __call__(self, row): return self.open(row['image'])
     def open(self, o):
         "The image `o`: a file path, or an index into `arr`"
-        if isinstance(o, (str, Path)): return open_image(o)
+        if isinstance(o, (str, Path)): return open_image(o, self.intensity)
         if self.arr is None: raise ValueError(f"Image {o!r} is an index, but the table has no image array (`attrs['npz']`)")
-        return PILImage(Image.fromarray(self.arr[int(o)]).convert('RGB'))
+        return array_image(self.arr[int(o)], self.intensity, what=f"Image {int(o)} of {self.src}")
 
 def verify_table(df:pd.DataFrame, # The table whose images to open
-                 bar:bool=True # Show a progress bar
+                 bar:bool=True, # Show a progress bar
+                 intensity=None # Intensity rule of images with more than 8 bits per sample (`check_intensity`)
                 ) -> pd.DataFrame:
-    "Open every image of `df`, raising a `ValueError` naming the unreadable ones and why"
-    if 'npz' in df.attrs: return df
-    bad, why = [], None
+    "Open every image of `df`, raising a `ValueError` naming the unreadable ones and why; the count per format, mode and bits"
+    if 'npz' in df.attrs:
+        a = npz_images(df)
+        array_image(a[int(df['image'].iloc[0])], intensity, what=f"The images of {df.attrs['npz']}")  # the rule fits the array's type
+        return image_formats([dict(format='npz', mode=str(a.dtype), bits=a.dtype.itemsize*8)]*len(df))
+    bad, why, infos = [], None, []
     for f in (progress_bar(list(df['image']), leave=False) if bar else list(df['image'])):
-        try: open_image(f)
+        try: infos.append(image_info(f)); open_image(f, intensity)
         except (ValueError, FileNotFoundError) as e: bad.append(f); why = why or e
     if bad: raise ValueError(f"{len(bad)} of {len(df)} images cannot be read: {head_str(bad)} (first: {why})")
-    return df
+    return image_formats(infos)
 
 # %% ../../nbs/10_data_loaders.ipynb #c008
 def paper_augs(max_rotate:float=45., # Largest rotation, in degrees
@@ -101,7 +100,8 @@ def table_dls(table:pd.DataFrame, # The dataset table
               fold:int|None=None, # The fold that validates (the other folds train), for tables with folds
               num_workers:int|None=None, # Loader processes (default fastai's)
               seed:int|None=None, # Seed of the loaders' shuffling
-              verify:bool=False, # Open every image first (`verify_table`)
+              verify:bool=False, # Open every image first (`verify_table`; its count per format is `dls.image_formats`)
+              intensity=None, # Intensity rule of images with more than 8 bits per sample (`balmix.data.images.check_intensity`)
               item_tfms=None, # Item transforms (default `Resize(size)`, squished)
               batch_tfms=None, # More batch transforms, after the augmentations
               stats=imagenet_stats, # `(mean, std)` of the final `Normalize`; `None` adds none
@@ -114,10 +114,10 @@ def table_dls(table:pd.DataFrame, # The dataset table
     _check_rows(table, trn, val, f"fold {fold} validates" if fold is not None else f"split {split!r} validates")
     if trn[val].any(): raise ValueError(f"split={split!r} selects the training rows as validation rows")
     df = table[trn|val]
-    if verify: verify_table(df)
+    formats = verify_table(df, intensity=intensity) if verify else None
     augs = (paper_augs(**aug) if isinstance(aug, dict) else paper_augs()) if aug else []
     norm = [Normalize.from_stats(*stats)] if stats is not None else []
-    db = DataBlock(blocks=(ImageBlock, CategoryBlock(vocab=vocab, sort=False)), get_x=TableImage.from_table(table),
+    db = DataBlock(blocks=(ImageBlock, CategoryBlock(vocab=vocab, sort=False)), get_x=TableImage.from_table(table, intensity),
                    get_y=ColReader('label'), splitter=IndexSplitter(np.flatnonzero(val[trn|val])),
                    item_tfms=item_tfms if item_tfms is not None else Resize(size, method=ResizeMethod.Squish),
                    batch_tfms=[*augs, *L(batch_tfms), *norm])
@@ -127,6 +127,7 @@ def table_dls(table:pd.DataFrame, # The dataset table
     dls = db.dataloaders(df, bs=bs, **kwargs)
     if seed is not None: dls.train.rng, dls.valid.rng = random.Random(seed), random.Random(seed+1)
     dls.table_npz = table.attrs.get('npz')
+    dls.intensity, dls.image_formats = check_intensity(intensity), formats  # how the images were read, for `model.json`
     return dls
 
 # %% ../../nbs/10_data_loaders.ipynb #c014

@@ -8,9 +8,9 @@ import warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.all import *
-from fastai.data.transforms import get_image_files
 from ..core import check_choice, as_py, head_str
 from ..methods import check_task
+from .images import image_files
 from .core import (DR_GRADES, make_table, check_table, check_labels, stratified_split, stratified_folds,
                               split_or_folds, read_csv_cols, check_grades, check_unique, find_images)
 from .synth import synth_fundus
@@ -102,7 +102,7 @@ def _norm(s): return str(s).strip().lower().replace('_', '-').replace(' ', '-')
 
 def _kvasir_files(root):
     "Map image id (file stem) to path for every image under `root`, raising on repeated ids"
-    files = get_image_files(root)
+    files = image_files(root)
     if not files: raise ValueError(f"The dataset is empty: no images under {root}")
     stems = pd.Series([f.stem for f in files])
     d = stems[stems.duplicated()]
@@ -180,9 +180,9 @@ _SPLIT_NAMES = {'train':'train', 'training':'train', 'valid':'valid', 'val':'val
 def _class_dirs(folder):
     "Class name and image files of each sub-folder of `folder`, raising on stray images"
     folder = Path(folder)
-    stray = get_image_files(folder, recurse=False)
+    stray = image_files(folder, recurse=False)
     if stray: raise ValueError(f"{folder} holds {len(stray)} images outside class sub-folders (expected one sub-folder per class): {head_str(stray)}")
-    res = {d.name: get_image_files(d) for d in sorted(folder.iterdir()) if d.is_dir()}
+    res = {d.name: image_files(d) for d in sorted(folder.iterdir()) if d.is_dir()}
     for c in [c for c,fs in res.items() if not fs]: warnings.warn(f"Class folder {folder/c} holds no images: class {c!r} is left out")
     return {c:fs for c,fs in res.items() if fs}
 
