@@ -4,18 +4,18 @@
 
 # %% ../nbs/16_experiments.ipynb #c002
 from __future__ import annotations
-import json, itertools
+import json, itertools, re
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.all import *
 from fastprogress.fastprogress import progress_bar
 from .core import atomic_write, write_csv, save_fig
-from .methods import METHODS, PAPER_METHODS, PAPER_ALPHAS, method_grid, spec_name, check_task
-from .train import train
+from .methods import METHODS, PAPER_METHODS, PAPER_ALPHAS, PARAMS, boolean, method_grid, spec_name, check_task
+from .cells import cell_done, run_cell, write_grid
 
 # %% auto #0
-__all__ = ['grid_cells', 'cell_done', 'run_grid', 'calibration_columns', 'collect', 'results_table', 'to_markdown',
-           'plot_results', 'paired_compare', 'paired_markdown', 'per_class_recall', 'plot_recall_table',
+__all__ = ['grid_cells', 'run_grid', 'calibration_columns', 'method_family', 'valid_score', 'collect', 'results_table',
+           'to_markdown', 'plot_results', 'paired_compare', 'paired_markdown', 'per_class_recall', 'plot_recall_table',
            'write_results']
 
 # %% ../nbs/16_experiments.ipynb #c005
@@ -31,23 +31,16 @@ def grid_cells(specs=None, # `method_spec`s (from `method_grid`); None: the pape
             for arch, sp in itertools.product(archs, specs) for r in runs]
 
 # %% ../nbs/16_experiments.ipynb #c007
-def cell_done(out, # Output folder of the grid
-              cell): # One of `grid_cells`
-    "Whether `cell` has its `metrics.json` in `out`"
-    return (Path(out)/cell['name']/'metrics.json').exists()
-
-@delegates(train, but=['method', 'arch', 'fold', 'seed', 'out', 'show_bar', 'resume', 'overwrite'])
+@delegates(run_cell)
 def run_grid(table, # The dataset's table, shared by every cell
              cells, # `grid_cells`
              out, # Output folder of the grid
              **kwargs):
-    "Train every cell of `cells` not yet complete in `out`, continuing an interrupted one; returns the number run and skipped"
+    "Train, one after another, every cell of `cells` not complete in `out` nor claimed by another driver (`balmix.cells.run_cell`); counts of what happened"
+    write_grid(out, cells)
     todo = [c for c in cells if not cell_done(out, c)]
-    for c in progress_bar(todo):
-        d = Path(out)/c['name']
-        train(table, method=c['spec'], arch=c['arch'], fold=c['fold'], seed=c['seed'], out=d, show_bar=False,
-              resume=(d/'last.pth').exists(), **kwargs)
-    return dict(run=len(todo), skipped=len(cells)-len(todo))
+    res = [run_cell(table, c, out, **kwargs) for c in progress_bar(todo)]
+    return dict(run=res.count('ran'), skipped=len(cells)-len(todo)+res.count('done'), failed=res.count('failed'), elsewhere=res.count('claimed'))
 
 # %% ../nbs/16_experiments.ipynb #c009
 def calibration_columns(task:str='dr', # A name of `TASKS`
@@ -63,15 +56,35 @@ def _calibration_row(cal, part):
         for k,v in cal.get('bootstrap', {}).get(when, {}).items(): row[f'{part}:{k}{suf}:mean'], row[f'{part}:{k}{suf}:std'] = v['mean'], v['std']
     return row
 
+_TAGS = '|'.join(sorted((p.tag for p in PARAMS.values() if p.check is not boolean), key=len, reverse=True))
+
+def method_family(row:str, # A method row, `spec_name`'s
+                 ) -> str:
+    "`row` without its numeric parameter tags: the rows of one family differ only in a parameter (`bmu_a0.1` -> `bmu`)"
+    return re.sub(rf'_(?:{_TAGS})-?(?:\d[\d.]*(?:e[+-]?\d+)?|inf)(?=[_+]|$)', '', row)
+
+def valid_score(d, # A run folder
+                m:dict, # Its `metrics.json`
+               ) -> float:
+    "The monitored metric of the kept epoch on validation: `valid.scores[monitor]`, or for older runs `history.csv` at `best_epoch`"
+    mon = m.get('monitor')
+    if mon is None: return np.nan
+    if 'valid' in m: return float(m['valid']['scores'].get(mon, np.nan))
+    if 'best_epoch' not in m or not (Path(d)/'history.csv').exists(): return np.nan
+    h = pd.read_csv(Path(d)/'history.csv')
+    r = h[h['epoch']==m['best_epoch']]
+    return float(r[mon].iloc[0]) if len(r) and mon in r else np.nan
+
 def collect(out, # Output folder of a grid
            ) -> pd.DataFrame:
-    "One row per complete run under `out` (the paper's methods in its order, then the others): config, test scores and bootstrap mean/std"
+    "One row per complete run under `out` (the paper's methods in its order, then the others): config, validation score, test scores and bootstrap mean/std"
     rows = []
     for fn in sorted(Path(out).rglob('metrics.json')):
         m = json.loads(fn.read_text())
         c = m['config']; run = fn.parent.name
         row = dict(arch=c['arch'], row=fn.parent.parent.name, method=c['method'], loss=c.get('loss'),
-                   alpha=c.get('params', {}).get('alpha'), fold=c.get('fold'), seed=m['seed'], task=c['task'], run=run)
+                   alpha=c.get('params', {}).get('alpha'), fold=c.get('fold'), seed=m['seed'], task=c['task'], run=run,
+                   family=method_family(fn.parent.parent.name), monitor=m.get('monitor'), valid=valid_score(fn.parent, m), inner_valid=c.get('inner_valid'))
         for part in ('test', 'external'):
             if part not in m: continue
             for k,v in m[part]['scores'].items(): row[f'{part}:{k}'] = v
