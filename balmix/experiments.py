@@ -15,8 +15,7 @@ from .cells import cell_done, run_cell, write_grid
 
 # %% auto #0
 __all__ = ['grid_cells', 'run_grid', 'calibration_columns', 'method_family', 'valid_score', 'collect', 'results_table',
-           'to_markdown', 'plot_results', 'paired_compare', 'paired_markdown', 'per_class_recall', 'plot_recall_table',
-           'write_results']
+           'to_markdown', 'plot_results', 'paired_compare', 'paired_markdown', 'per_class_recall', 'plot_recall_table']
 
 # %% ../nbs/16_experiments.ipynb #c005
 def grid_cells(specs=None, # `method_spec`s (from `method_grid`); None: the paper's rows
@@ -218,36 +217,3 @@ def plot_recall_table(rec:pd.DataFrame, # `per_class_recall`'s rows
     ax.set_yticks(range(len(m))); ax.set_yticklabels([r if len(set(m.index.get_level_values(0)))==1 else f'{a} {r}' for a, r in m.index])
     ax.set_title(title); save_fig(fig, fn)
     return m
-
-# %% ../nbs/16_experiments.ipynb #c012
-def _main_metrics(task): return list(dict.fromkeys([check_task(task)['monitor'], 'balanced_acc', 'macro_f1']))
-
-def write_results(out, # Output folder of a grid
-                  task:str='dr', # A name of `TASKS`
-                  baseline:str='instance', # Method row of the paired comparisons
-                 ) -> str:
-    "Write `results.md`, `results.csv`, `results.png`, `paired.csv` and the per-class recall from the runs under `out`"
-    out, df = Path(out), collect(out)
-    if not len(df): raise ValueError(f"No complete run (metrics.json) under {out}")
-    md, paired = [], []
-    for part in ('test', 'external'):
-        if not any(c.startswith(f'{part}:') for c in df.columns): continue
-        num, txt = results_table(df, task, part)
-        how = "min <- median -> max over folds" if df.fold.notna().any() else "bootstrap mean ± std"
-        md.append(to_markdown(txt, f'{part} ({how})'))
-        cal = [c for c in calibration_columns(task) if f'{part}:{c}' in df]
-        if cal: md.append(to_markdown(results_table(df, task, part, metrics=cal, lower=True)[1],
-                                      f'{part} calibration ({how}; lower is better; _ts: after temperature scaling)'))
-        if baseline not in set(df.row) or df.row.nunique()<2: continue
-        for m in [m for m in _main_metrics(task) if f'{part}:{m}' in df]:
-            pc = paired_compare(df, baseline=baseline, metric=m, part=part).assign(part=part)
-            md.append(paired_markdown(pc, f'{part}: {m}, paired difference to {baseline} (same arch and {"fold" if df.fold.notna().any() else "seed"})'))
-            paired.append(pc)
-    write_csv(out/'results.csv', df)
-    if paired: write_csv(out/'paired.csv', pd.concat(paired, ignore_index=True))
-    plot_results(df, task, out/'results.png')
-    rec = per_class_recall(out)
-    if len(rec): write_csv(out/'per_class_recall.csv', rec); plot_recall_table(rec, out/'per_class_recall.png')
-    text = '\n'.join(md)
-    atomic_write(out/'results.md', lambda t: t.write_text(text))
-    return text
