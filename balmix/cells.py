@@ -103,6 +103,7 @@ def _failed(d, e):
 def run_cell(table, # The dataset's table
              cell, # One of `grid_cells`
              out, # Output folder of the grid
+             runner=None, # Called instead of `train`, with its arguments (e.g. a launcher of `torchrun`)
              **kwargs) -> str:
     "Train `cell` unless it is complete or claimed: 'done', 'claimed', 'ran' or 'failed' (then `failed.json` says why)"
     d = Path(out)/cell['name']
@@ -111,7 +112,7 @@ def run_cell(table, # The dataset's table
     try:
         if cell_done(out, cell): return 'done'  # finished by another driver between the two looks
         (d/'failed.json').unlink(missing_ok=True)
-        train(table, method=cell['spec'], arch=cell['arch'], fold=cell['fold'], seed=cell['seed'], out=d, show_bar=False,
+        (runner or train)(table, method=cell['spec'], arch=cell['arch'], fold=cell['fold'], seed=cell['seed'], out=d, show_bar=False,
               resume=(d/'last.pth').exists(), **kwargs)
         return 'ran'
     except Exception as e:
