@@ -157,31 +157,57 @@ def balmix_compare(
     seeds:Param("Comma-separated seeds (splits without folds)", str)='0',
     out:Param("Output folder of the grid", str)='runs/compare',
     quick:Param("Small smoke-test preset: instance and bmu, 1 epoch, 32 px, 200 demo images", store_true)=False,
+    inner_valid:Param("CV: fraction of the training folds that validates (best epoch, tau, temperature), the held-out fold only tests (default 0.1 for kvasir); 0: the paper's protocol", float)=None,
+    executor:Param("sequential (one cell after another here), local (--jobs cells at once, each its own process) or slurm (a job array)", str)='sequential',
+    jobs:Param("--executor local: cells at once (each its own GPU, else cores // jobs threads)", int)=2,
+    gpus:Param("--executor local: comma-separated GPU ids (default every visible one; '' for the CPU)", str)=None,
+    gpus_per_cell:Param("--executor local: GPUs of each cell (DDP under torchrun --standalone when > 1)", int)=1,
+    slurm_partition:Param("--executor slurm: partition", str)=None,
+    slurm_time:Param("--executor slurm: time limit of each cell (minutes or H:MM:SS)", str)='4:00:00',
+    slurm_gpus_per_cell:Param("--executor slurm: GPUs of each cell (DDP when > 1)", int)=1,
+    slurm_cpus_per_cell:Param("--executor slurm: CPUs of each cell", int)=None,
+    slurm_mem:Param("--executor slurm: memory of each cell, e.g. 32G", str)=None,
+    slurm_array_parallelism:Param("--executor slurm: cells of the array running at once", int)=None,
+    slurm_setup:Param("--executor slurm: shell lines run before each cell (e.g. 'module load cuda')", str, nargs='+')=None,
+    detach:Param("--executor slurm: return once submitted; write the tables later with --collect", store_true)=False,
+    collect:Param("Only write the tables of OUT from the cells finished so far", store_true)=False,
+    report:Param("Only write, into OUT, the tables of these grid folders merged (paired by seed and fold)", str, nargs='+')=None,
     **kwargs):
     "Run the paper's comparison grid, resuming what is done, and write results.md, results.csv and results.png"
     o = train_options(**kwargs)
     if quick:
         methods, alphas, seeds = QUICK['methods'], QUICK['alphas'], QUICK['seeds']
         o = dict(o, n_boot=QUICK['n_boot'], **{k: QUICK[k] if o[k] is None else o[k] for k in ('epochs', 'size', 'bs')})
+    if report or collect:
+        from balmix.report import write_results
+        return print(_run('balmix_compare', lambda: write_results(out, o['task'], grids=report)))
     def go():
         specs = method_grid(_csv(methods), _csv(alphas, float), o['loss'], o['head'], **_method_params(o))
         _check_options(o)
         from balmix.models import check_arch
-        from balmix.data import load_table, messidor2_table
-        from balmix.experiments import grid_cells, run_grid
+        from balmix.data import load_table, messidor2_table, inner_valid_split
+        from balmix.experiments import grid_cells
+        from balmix.executors import run_cells
         for a in _csv(archs): check_arch(a)
         nf = check_task(o['task'])['n_folds'] if folds is None else folds
         kw = _run_settings(o)
         table = load_table(o['task'], o['data'], o['folder'], n_folds=nf or None, synth_n=QUICK['synth_n'] if quick else 1000,
                            synth_size=kw['size'] if o['data'] is None else 64)
+        iv = (0.1 if o['task']=='kvasir' else 0) if inner_valid is None else inner_valid
+        if iv and not nf: raise ValueError(f"--inner_valid {iv} needs cross-validation (--folds)")
+        if iv: table = inner_valid_split(table, iv)
         cells = grid_cells(specs, archs=_csv(archs), folds=range(nf) if nf else None, seeds=_csv(seeds, int))
         ext = messidor2_table(o['messidor']) if o['messidor'] else None
-        return run_grid(table, cells, out, task=o['task'], pretrained=o['pretrained'], weights=o['weights'],
+        local = dict(jobs=jobs, gpus=None if gpus is None else _csv(gpus, int), nproc=gpus_per_cell)
+        slurm = dict(partition=slurm_partition, time=slurm_time, gpus_per_cell=slurm_gpus_per_cell, cpus_per_cell=slurm_cpus_per_cell,
+                     mem=slurm_mem, array_parallelism=slurm_array_parallelism, setup=slurm_setup or (), detach=detach)
+        return run_cells(table, cells, out, executor=executor, local=local, slurm=slurm, task=o['task'], pretrained=o['pretrained'], weights=o['weights'],
                         num_workers=o['num_workers'], external=ext, n_boot=o['n_boot'], precision=o['precision'],
                         channels_last=o['channels_last'], log=o['log'], intensity=o['intensity'], **kw)
     done = _run('balmix_compare', go)
-    from balmix.experiments import write_results
-    print(f"{done['run']} run(s) trained, {done['skipped']} already complete in {out}\n")
+    if 'submitted' in done: return print(f"{done['submitted']} cell(s) submitted as SLURM job {done['job']}; write the tables later with: balmix_compare --out {out} --task {o['task']} --collect")
+    from balmix.report import write_results
+    print(f"{done['run']} run(s) trained, {done['skipped']} already complete, {done['failed']} failed, {done['elsewhere']} run by another driver in {out}\n")
     print(write_results(out, o['task']))
 
 # %% ../nbs/17_cli.ipynb #p001

@@ -4,19 +4,18 @@
 
 # %% ../nbs/16_experiments.ipynb #c002
 from __future__ import annotations
-import json, itertools
+import json, itertools, re
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.all import *
 from fastprogress.fastprogress import progress_bar
 from .core import atomic_write, write_csv, save_fig
-from .methods import METHODS, PAPER_METHODS, PAPER_ALPHAS, method_grid, spec_name, check_task
-from .train import train
+from .methods import METHODS, PAPER_METHODS, PAPER_ALPHAS, PARAMS, boolean, method_grid, spec_name, check_task
+from .cells import cell_done, run_cell, write_grid
 
 # %% auto #0
-__all__ = ['grid_cells', 'cell_done', 'run_grid', 'calibration_columns', 'collect', 'results_table', 'to_markdown',
-           'plot_results', 'paired_compare', 'paired_markdown', 'per_class_recall', 'plot_recall_table',
-           'write_results']
+__all__ = ['grid_cells', 'run_grid', 'calibration_columns', 'method_family', 'valid_score', 'collect', 'results_table',
+           'to_markdown', 'plot_results', 'paired_compare', 'paired_markdown', 'per_class_recall', 'plot_recall_table']
 
 # %% ../nbs/16_experiments.ipynb #c005
 def grid_cells(specs=None, # `method_spec`s (from `method_grid`); None: the paper's rows
@@ -31,23 +30,16 @@ def grid_cells(specs=None, # `method_spec`s (from `method_grid`); None: the pape
             for arch, sp in itertools.product(archs, specs) for r in runs]
 
 # %% ../nbs/16_experiments.ipynb #c007
-def cell_done(out, # Output folder of the grid
-              cell): # One of `grid_cells`
-    "Whether `cell` has its `metrics.json` in `out`"
-    return (Path(out)/cell['name']/'metrics.json').exists()
-
-@delegates(train, but=['method', 'arch', 'fold', 'seed', 'out', 'show_bar', 'resume', 'overwrite'])
+@delegates(run_cell)
 def run_grid(table, # The dataset's table, shared by every cell
              cells, # `grid_cells`
              out, # Output folder of the grid
              **kwargs):
-    "Train every cell of `cells` not yet complete in `out`, continuing an interrupted one; returns the number run and skipped"
+    "Train, one after another, every cell of `cells` not complete in `out` nor claimed by another driver (`balmix.cells.run_cell`); counts of what happened"
+    write_grid(out, cells)
     todo = [c for c in cells if not cell_done(out, c)]
-    for c in progress_bar(todo):
-        d = Path(out)/c['name']
-        train(table, method=c['spec'], arch=c['arch'], fold=c['fold'], seed=c['seed'], out=d, show_bar=False,
-              resume=(d/'last.pth').exists(), **kwargs)
-    return dict(run=len(todo), skipped=len(cells)-len(todo))
+    res = [run_cell(table, c, out, **kwargs) for c in progress_bar(todo)]
+    return dict(run=res.count('ran'), skipped=len(cells)-len(todo)+res.count('done'), failed=res.count('failed'), elsewhere=res.count('claimed'))
 
 # %% ../nbs/16_experiments.ipynb #c009
 def calibration_columns(task:str='dr', # A name of `TASKS`
@@ -63,15 +55,35 @@ def _calibration_row(cal, part):
         for k,v in cal.get('bootstrap', {}).get(when, {}).items(): row[f'{part}:{k}{suf}:mean'], row[f'{part}:{k}{suf}:std'] = v['mean'], v['std']
     return row
 
+_TAGS = '|'.join(sorted((p.tag for p in PARAMS.values() if p.check is not boolean), key=len, reverse=True))
+
+def method_family(row:str, # A method row, `spec_name`'s
+                 ) -> str:
+    "`row` without its numeric parameter tags: the rows of one family differ only in a parameter (`bmu_a0.1` -> `bmu`)"
+    return re.sub(rf'_(?:{_TAGS})-?(?:\d[\d.]*(?:e[+-]?\d+)?|inf)(?=[_+]|$)', '', row)
+
+def valid_score(d, # A run folder
+                m:dict, # Its `metrics.json`
+               ) -> float:
+    "The monitored metric of the kept epoch on validation: `valid.scores[monitor]`, or for older runs `history.csv` at `best_epoch`"
+    mon = m.get('monitor')
+    if mon is None: return np.nan
+    if 'valid' in m: return float(m['valid']['scores'].get(mon, np.nan))
+    if 'best_epoch' not in m or not (Path(d)/'history.csv').exists(): return np.nan
+    h = pd.read_csv(Path(d)/'history.csv')
+    r = h[h['epoch']==m['best_epoch']]
+    return float(r[mon].iloc[0]) if len(r) and mon in r else np.nan
+
 def collect(out, # Output folder of a grid
            ) -> pd.DataFrame:
-    "One row per complete run under `out` (the paper's methods in its order, then the others): config, test scores and bootstrap mean/std"
+    "One row per complete run under `out` (the paper's methods in its order, then the others): config, validation score, test scores and bootstrap mean/std"
     rows = []
     for fn in sorted(Path(out).rglob('metrics.json')):
         m = json.loads(fn.read_text())
         c = m['config']; run = fn.parent.name
         row = dict(arch=c['arch'], row=fn.parent.parent.name, method=c['method'], loss=c.get('loss'),
-                   alpha=c.get('params', {}).get('alpha'), fold=c.get('fold'), seed=m['seed'], task=c['task'], run=run)
+                   alpha=c.get('params', {}).get('alpha'), fold=c.get('fold'), seed=m['seed'], task=c['task'], run=run,
+                   family=method_family(fn.parent.parent.name), monitor=m.get('monitor'), valid=valid_score(fn.parent, m), inner_valid=c.get('inner_valid'))
         for part in ('test', 'external'):
             if part not in m: continue
             for k,v in m[part]['scores'].items(): row[f'{part}:{k}'] = v
@@ -205,36 +217,3 @@ def plot_recall_table(rec:pd.DataFrame, # `per_class_recall`'s rows
     ax.set_yticks(range(len(m))); ax.set_yticklabels([r if len(set(m.index.get_level_values(0)))==1 else f'{a} {r}' for a, r in m.index])
     ax.set_title(title); save_fig(fig, fn)
     return m
-
-# %% ../nbs/16_experiments.ipynb #c012
-def _main_metrics(task): return list(dict.fromkeys([check_task(task)['monitor'], 'balanced_acc', 'macro_f1']))
-
-def write_results(out, # Output folder of a grid
-                  task:str='dr', # A name of `TASKS`
-                  baseline:str='instance', # Method row of the paired comparisons
-                 ) -> str:
-    "Write `results.md`, `results.csv`, `results.png`, `paired.csv` and the per-class recall from the runs under `out`"
-    out, df = Path(out), collect(out)
-    if not len(df): raise ValueError(f"No complete run (metrics.json) under {out}")
-    md, paired = [], []
-    for part in ('test', 'external'):
-        if not any(c.startswith(f'{part}:') for c in df.columns): continue
-        num, txt = results_table(df, task, part)
-        how = "min <- median -> max over folds" if df.fold.notna().any() else "bootstrap mean ± std"
-        md.append(to_markdown(txt, f'{part} ({how})'))
-        cal = [c for c in calibration_columns(task) if f'{part}:{c}' in df]
-        if cal: md.append(to_markdown(results_table(df, task, part, metrics=cal, lower=True)[1],
-                                      f'{part} calibration ({how}; lower is better; _ts: after temperature scaling)'))
-        if baseline not in set(df.row) or df.row.nunique()<2: continue
-        for m in [m for m in _main_metrics(task) if f'{part}:{m}' in df]:
-            pc = paired_compare(df, baseline=baseline, metric=m, part=part).assign(part=part)
-            md.append(paired_markdown(pc, f'{part}: {m}, paired difference to {baseline} (same arch and {"fold" if df.fold.notna().any() else "seed"})'))
-            paired.append(pc)
-    write_csv(out/'results.csv', df)
-    if paired: write_csv(out/'paired.csv', pd.concat(paired, ignore_index=True))
-    plot_results(df, task, out/'results.png')
-    rec = per_class_recall(out)
-    if len(rec): write_csv(out/'per_class_recall.csv', rec); plot_recall_table(rec, out/'per_class_recall.png')
-    text = '\n'.join(md)
-    atomic_write(out/'results.md', lambda t: t.write_text(text))
-    return text

@@ -137,6 +137,8 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     intensity = check_intensity(intensity)
     run_id = dict(method=spec_name(spec), arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold, seed=seed,
                   pretrained=pretrained, data=data_id(table), intensity=intensity)  # images read otherwise: another run
+    inner = table.attrs.get('inner_valid', True) if fold is not None and f'inner{fold}' in table else None  # fold validated by an inner split
+    if inner is not None: run_id['inner_valid'] = inner
     if (done := finished_run(out, run_id, resume=resume, overwrite=overwrite)) is not None: return done
     if distributed: init_distrib()
     ck = Checkpoint(out/'last.pth', config=run_id, resume=resume)
@@ -160,7 +162,7 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     config = dict(name=spec_name(spec), **spec, arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold,
                   pretrained=pretrained, weights_source=getattr(learn.model, 'weights_source', None), n_boot=n_boot,
                   train_counts=np.bincount(dataset_labels(dls.train.dataset), minlength=len(vocab)),
-                  precision=precision, channels_last=channels_last, intensity=intensity)
+                  precision=precision, channels_last=channels_last, intensity=intensity, inner_valid=inner)
     best = int(hist[t['monitor']].idxmax())
     res = dict(config=config, run_id=run_id, seed=seed, vocab=[str(v) for v in vocab], best_epoch=best, monitor=t['monitor'],
                valid=dict(epoch=best, scores=hist.drop(columns=['epoch', 'train_loss']).loc[best].to_dict()), test=dict(test, part=part[1]))
@@ -198,5 +200,6 @@ def _predict(learn, dls, table, part, vocab, task, n_boot, seed, val):
     dl = table_test_dl(dls, table, **part)
     probs, targs = (o.numpy() for o in flip_tta(learn, dl))
     res, df = evaluate(probs, targs, vocab, task=task, n_boot=n_boot, seed=seed, items=dl.items['image'].tolist())
-    res['calibration'] = calibrate(*val, probs, targs, ordinal=task=='dr', n_boot=n_boot, seed=seed, cross_fit='fold' in part)
+    cross = 'fold' in part and f"inner{part['fold']}" not in table  # the held-out fold also validated: fit the temperature on half, score the other
+    res['calibration'] = calibrate(*val, probs, targs, ordinal=task=='dr', n_boot=n_boot, seed=seed, cross_fit=cross)
     return res, df

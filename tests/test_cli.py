@@ -229,7 +229,7 @@ def test_compare_quick_interrupted_and_resumed(tmp_path):
     md = (out/'results.md').read_text()
     assert '| mobilenetv2_100 | instance |' in md and '| mobilenetv2_100 | bmu_a0.2 |' in md
     res = pd.read_csv(out/'results.csv')
-    assert sorted(res.row) == ['bmu_a0.2', 'instance']
+    assert sorted(res.row) == ['auto[valid]', 'bmu_a0.2', 'instance']  # and the pick made on validation
     assert (out/'results.png').stat().st_size > 1000
     leftovers = [o for o in out.rglob('*') if '.tmp' in o.name]
     assert not leftovers, leftovers

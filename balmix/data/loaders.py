@@ -19,10 +19,10 @@ from fastai.vision.augment import Resize, ResizeMethod, aug_transforms, Saturati
 from ..core import head_str
 from ..sampling import NonBlockingDL
 from .images import open_image, array_image, image_info, image_formats, check_intensity
-from .core import check_table, check_labels, table_vocab, npz_images
+from .core import check_table, check_labels, table_vocab, npz_images, stratified_split
 
 # %% auto #0
-__all__ = ['TableImage', 'verify_table', 'paper_augs', 'table_dls', 'table_test_dl']
+__all__ = ['TableImage', 'verify_table', 'paper_augs', 'inner_valid_split', 'table_dls', 'table_test_dl']
 
 # %% ../../nbs/10_data_loaders.ipynb #c005
 class TableImage:
@@ -80,6 +80,7 @@ def _train_valid(df, split, fold):
         if 'fold' not in df.columns: raise ValueError(f"fold={fold} was given but the table has no 'fold' column (it has {list(df.columns)})")
         ks = sorted(df['fold'].unique().tolist())
         if fold not in ks: raise ValueError(f"fold={fold} is not one of the table's folds {ks}")
+        if f'inner{fold}' in df.columns: return ((df['fold']!=fold) & ~df[f'inner{fold}']).to_numpy(), df[f'inner{fold}'].to_numpy(bool)
         return (df['fold']!=fold).to_numpy(), (df['fold']==fold).to_numpy()
     if 'split' not in df.columns: raise ValueError(f"The table has folds {sorted(df['fold'].unique().tolist())}: pass fold=k")
     return (df['split']=='train').to_numpy(), (df['split']==split).to_numpy()
@@ -90,6 +91,22 @@ def _check_rows(df, trn, val, what):
     empty = [c for c in table_vocab(df) if c not in set(df['label'][trn])]
     if empty: warnings.warn(f"Class(es) {empty} have no training items ({what})")
     if not val.any(): warnings.warn(f"No validation rows ({what})")
+
+# %% ../../nbs/10_data_loaders.ipynb #iv02
+def inner_valid_split(table:pd.DataFrame, # A table with folds
+                      frac:float=0.1, # Fraction of the training folds' rows that validates, per held-out fold
+                      seed:int=0, # Seed of the splits (fold k uses `seed+k`)
+                     ) -> pd.DataFrame:
+    "A copy of `table` with a boolean column `inner<k>` per fold `k`: a stratified `frac` of the other folds' rows, validating when `k` is held out"
+    if 'fold' not in table.columns: raise ValueError(f"An inner validation split needs a table with folds: it has {list(table.columns)}")
+    if not 0 < frac < 1: raise ValueError(f"inner_valid={frac} is not a fraction in (0, 1)")
+    df, folds = table.copy(), table['fold'].to_numpy()
+    for k in sorted(np.unique(folds).tolist()):
+        rest, col = np.flatnonzero(folds!=k), np.zeros(len(df), bool)
+        col[rest[stratified_split(df['label'].to_numpy()[rest], frac, seed+k)=='valid']] = True
+        df[f'inner{k}'] = col
+    df.attrs['inner_valid'] = frac
+    return df
 
 # %% ../../nbs/10_data_loaders.ipynb #c012
 def table_dls(table:pd.DataFrame, # The dataset table
