@@ -16,16 +16,29 @@ from .predict import Predictor
 
 # %% auto #0
 __all__ = ['cam_layer', 'grad_cam', 'cam_overlay', 'batch_cams', 'cam_paths', 'write_cams', 'class_index', 'add_cams',
-           'gallery_picks', 'cam_gallery', 'table_cam_gallery']
+           'gallery_picks', 'cam_gallery', 'table_cam_gallery', 'cam_mass_ratio']
 
 # %% ../nbs/14d_explain.ipynb #x006
+def _input_size(model): return tuple(getattr(model, 'pretrained_cfg', {}).get('input_size', (3, 224, 224)))
+
 def cam_layer(model, # A timm model
-              stage:int=-1, # Its feature stage (an index of `model.feature_info`): the last by default
+              stage:int|None=None, # A feature stage of `model.feature_info` instead of the map the classifier pools, e.g. -1
              ) -> torch.nn.Module:
-    "The module whose output Grad-CAM weighs: timm `model`'s feature stage `stage`, its last convolutional stage by default"
-    fi = getattr(model, 'feature_info', None)
-    if not fi: raise ValueError(f"{type(model).__name__} has no timm `feature_info`: pass the layer whose maps Grad-CAM weighs")
-    return model.get_submodule(fi[stage]['module'])
+    "The module whose output Grad-CAM weighs: the last one timm `model.forward_features` runs, or its feature stage `stage`"
+    if stage is not None:
+        if not getattr(model, 'feature_info', None): raise ValueError(f"{type(model).__name__} has no timm `feature_info`: pass the layer whose maps Grad-CAM weighs")
+        return model.get_submodule(model.feature_info[stage]['module'])
+    if not hasattr(model, 'forward_features'): raise ValueError(f"{type(model).__name__} is not a timm model (no `forward_features`): pass the layer whose maps Grad-CAM weighs")
+    ran, training, p = [], model.training, next(model.parameters())
+    hooks = [m.register_forward_hook(lambda m, i, o: ran.append((m, o))) for m in model.children()]
+    try:
+        with torch.no_grad(): out = model.eval().forward_features(torch.zeros(1, *_input_size(model), device=p.device, dtype=p.dtype))
+    finally:
+        for h in hooks: h.remove()
+        model.train(training)
+    maps = [m for m, o in ran if isinstance(o, torch.Tensor) and o.shape==out.shape] if out.ndim==4 else []
+    if not maps: raise ValueError(f"{type(model).__name__} has no convolutional feature map for Grad-CAM (its features are {tuple(out.shape)}): pass the layer to weigh")
+    return maps[-1]
 
 # %% ../nbs/14d_explain.ipynb #x010
 def grad_cam(model, # A classifier, e.g. a timm model
@@ -35,7 +48,7 @@ def grad_cam(model, # A classifier, e.g. a timm model
             ) -> torch.Tensor:
     "Grad-CAM maps of images `x` for classes `target`, upsampled to the images' size and divided by their maximum: (N, H, W) in [0, 1]"
     from captum.attr import LayerGradCam
-    layer, training = ifnone(layer, cam_layer(model)), model.training
+    layer, training = layer if layer is not None else cam_layer(model), model.training
     model.eval()
     try:
         if target is None:
@@ -68,7 +81,8 @@ def batch_cams(model, # The classifier
     i = 0
     for b in dl:
         x = b[0]; t = None if targets is None else list(targets[i:i+len(x)]); i += len(x)
-        cams = grad_cam(model.to(x.device), x, t, layer)
+        if layer is None: layer = cam_layer(model.to(x.device))
+        cams = grad_cam(model, x, t, layer)
         ims = dl.after_batch.decode(x)  # undo the normalisation and the scaling to [0, 1]
         yield ims.permute(0, 2, 3, 1).clamp(0, 255).byte().cpu().numpy(), cams.cpu().numpy()
 
@@ -181,3 +195,12 @@ def table_cam_gallery(learn, # A trained `Learner` (`balmix.learner.make_learner
     if list(rows.image) != list(preds.image): raise ValueError(f"The predictions are not of the rows {key}={val!r} of the table, in order")
     return cam_gallery(learn.model, lambda idx: table_test_dl(learn.dls, rows.iloc[idx], **{key: val}), preds.label.map(ix).to_numpy(),
                        preds.pred.map(ix).to_numpy(), counts, list(learn.dls.vocab), fn=fn, **kwargs)
+
+# %% ../nbs/14d_explain.ipynb #x031
+def cam_mass_ratio(cam, # A class-activation map, (H, W), non-negative
+                   mask, # Boolean mask of the same shape, e.g. the lesions
+                  ) -> float:
+    "Share of the map's mass inside `mask` over the mask's share of the pixels: 1 for a uniform map (NaN for an empty map or mask)"
+    cam, mask = np.asarray(cam, dtype=np.float64), np.asarray(mask, dtype=bool)
+    if cam.sum() <= 0 or not mask.any(): return float('nan')
+    return float(cam[mask].sum()/cam.sum() / mask.mean())
