@@ -1,17 +1,14 @@
 "`balmix_predict --cam`: a Grad-CAM overlay PNG per readable image of a trained run; `balmix_train` writes cam_gallery.png"
-import subprocess, sys
 from pathlib import Path
 import pandas as pd
 from PIL import Image
 from balmix.testing import fake_folder
-from test_predict import BIN, ENV, predict
+from test_predict import predict, train_tiny
 
 def test_predict_cam(tmp_path):
     data = fake_folder(tmp_path/'f', classes=('cat', 'dog', 'eel'), n=[12, 8, 6], splits=None)
     run = tmp_path/'run'
-    p = subprocess.run([str(BIN/'balmix_train'), '--task', 'generic', '--data', str(data), '--method', 'instance', '--arch', 'test_efficientnet',
-                        '--epochs', '1', '--size', '32', '--bs', '8', '--n_boot', '20', '--out', str(run)], env=ENV, capture_output=True, text=True, timeout=600)
-    assert p.returncode==0, p.stderr[-2000:]
+    p = train_tiny(data, run)
     assert 'cam_gallery.png' in p.stdout and Image.open(run/'cam_gallery.png').size[0] > 200
     (data/'dog'/'broken.jpg').write_bytes(b'not a JPEG')
     p = predict(tmp_path, '--model', run, '--data', data, '--cam', tmp_path/'cams', '--out', tmp_path/'p.csv')
@@ -33,9 +30,7 @@ def test_predict_cam(tmp_path):
 def test_predict_bad_cam_class(tmp_path):
     data = fake_folder(tmp_path/'f', classes=('cat', 'dog'), n=[6, 6], splits=None)
     run = tmp_path/'run'
-    p = subprocess.run([str(BIN/'balmix_train'), '--task', 'generic', '--data', str(data), '--method', 'instance', '--arch', 'test_efficientnet',
-                        '--epochs', '1', '--size', '32', '--bs', '8', '--n_boot', '20', '--out', str(run)], env=ENV, capture_output=True, text=True, timeout=600)
-    assert p.returncode==0, p.stderr[-2000:]
+    train_tiny(data, run)
     p = predict(tmp_path, '--model', run, '--data', data, '--cam', tmp_path/'cams', '--cam_class', 'cow')
     assert p.returncode==2 and p.stderr.strip().splitlines()==["balmix_predict: error: Class 'cow' is not one of the run's classes: cat, dog"], p.stderr
     assert not (tmp_path/'cams').exists() and not (tmp_path/'preds.csv').exists()
