@@ -132,7 +132,7 @@ def add_cams(pr:Predictor, # The run that predicted `df`
     t = [class_index(pr.vocab, cam_class)]*int(ok.sum()) if cam_class is not None else [names.index(str(p)) for p in df.pred[ok]]
     df = df.assign(cam_class='', cam='')
     df.loc[ok, 'cam_class'] = [names[i] for i in t]
-    df.loc[ok, 'cam'] = [str(f) for f in write_cams(pr, list(df.image[ok]), t, out, bs)]
+    if ok.any(): df.loc[ok, 'cam'] = [str(f) for f in write_cams(pr, list(df.image[ok]), t, out, bs)]
     return df
 
 # %% ../nbs/14d_explain.ipynb #x024
