@@ -142,7 +142,7 @@ def balmix_train(
     from balmix.distributed import is_main
     if not is_main(): return
     print_scores(res, o['task'])
-    print(f"\nResults in {out}/ (metrics.json, preds.csv, history.csv, history.png, confusion.png, per_class_recall.png, reliability.png, best.pth, model.json)")
+    print(f"\nResults in {out}/ (metrics.json, preds.csv, history.csv, history.png, confusion.png, per_class_recall.png, reliability.png, cam_gallery.png, best.pth, model.json)")
 
 # %% ../nbs/17_cli.ipynb #c008
 def _csv(s, conv=str): return [conv(o) for o in str(s).split(',') if o.strip()]
@@ -218,19 +218,28 @@ def balmix_predict(
     tta:Param("Average each image's prediction with its mirror image's (the paper's prediction)", store_true)=False,
     calibrated:Param("Divide the logits by the run's fitted temperature", store_true)=False,
     bs:Param("Batch size (default the run's)", int)=None,
-    out:Param("CSV file to write: image, pred, p_<class>..., error", str)='preds.csv'):
+    out:Param("CSV file to write: image, pred, p_<class>..., error", str)='preds.csv',
+    cam:Param("Folder to write a Grad-CAM overlay PNG of each readable image into (adds columns cam_class, cam)", str)=None,
+    cam_class:Param("Class whose Grad-CAM --cam draws (default: each image's predicted class)", str)=None):
     "Predict the class of new images with a trained run; unreadable images are listed with the reason"
     def go():
         if model is None or data is None: raise ValueError("--model RUN_DIR and --data FOLDER_OR_CSV are both needed")
+        if cam_class is not None and cam is None: raise ValueError("--cam_class needs --cam OUTDIR")
         _check_path(model, 'Run folder'); _check_path(data, 'Data path')
         from balmix.predict import load_model, image_list
         from balmix.core import write_csv
         pr, items = load_model(model), image_list(data)
         if not items: raise ValueError(f"No image files in {data}")
+        if cam_class is not None:
+            from balmix.explain import class_index
+            class_index(pr.vocab, cam_class)  # an unknown class fails before predicting
         df = pr.predict(items, tta=tta, calibrated=calibrated, bs=bs)
+        if cam is not None:
+            from balmix.explain import add_cams
+            df = add_cams(pr, df, cam, cam_class=cam_class, bs=bs)
         write_csv(out, df)
         return df
     df = _run('balmix_predict', go)
     bad = df[df.error!='']
-    print(f"{len(df)-len(bad)} image(s) predicted, {len(bad)} unreadable; predictions in {out}")
+    print(f"{len(df)-len(bad)} image(s) predicted, {len(bad)} unreadable; predictions in {out}" + (f"; Grad-CAM overlays in {cam}" if cam else ''))
     for r in bad.itertuples(): print(f"unreadable: {r.image} ({r.error})")

@@ -21,6 +21,7 @@ from .learner import make_learner
 from .distributed import ddp_ctx, init_distrib, is_main
 from .checkpoint import Checkpoint, data_id, finished_run
 from .predict import save_model_info
+from .explain import table_cam_gallery
 from .loggers import log_run
 
 # %% auto #0
@@ -173,6 +174,8 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     if info: res['run_info'] = info
     res['timings'] = dict(fit_s=t_fit-t0, predict_s=time.time()-t_fit, total_s=time.time()-t0)
     if is_main():
+        try: table_cam_gallery(learn, table, preds, config['train_counts'], out/'cam_gallery.png', part=part[0], seed=seed)
+        except ValueError as e: warnings.warn(f"No cam_gallery.png: {e}")  # e.g. a backbone without convolutional maps
         _write_run(out, res, hist=hist, preds=preds, vocab=vocab, ext_preds=ext_preds if external is not None else None)
         save_model_info(learn, arch, task, temperature=res['test']['calibration']['temperature'])
         (out/'last.pth').unlink(missing_ok=True)

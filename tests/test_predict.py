@@ -12,12 +12,17 @@ def predict(tmp_path, *args):
     drv = tmp_path/'predict.py'; drv.write_text(PREDICT)
     return subprocess.run([sys.executable, str(drv), *map(str, args)], env=ENV, cwd=tmp_path, capture_output=True, text=True, timeout=600)
 
-def test_predict_new_images(tmp_path):
-    data = fake_folder(tmp_path/'f', classes=('cat', 'dog', 'eel'), n=[12, 8, 6], splits=None)
-    run = tmp_path/'run'
+def train_tiny(data, run):
+    "A one-epoch `balmix_train` run of a tiny backbone on image folder `data`, into `run`"
     p = subprocess.run([str(BIN/'balmix_train'), '--task', 'generic', '--data', str(data), '--method', 'instance', '--arch', 'test_efficientnet',
                         '--epochs', '1', '--size', '32', '--bs', '8', '--n_boot', '20', '--out', str(run)], env=ENV, capture_output=True, text=True, timeout=600)
     assert p.returncode==0, p.stderr[-2000:]
+    return p
+
+def test_predict_new_images(tmp_path):
+    data = fake_folder(tmp_path/'f', classes=('cat', 'dog', 'eel'), n=[12, 8, 6], splits=None)
+    run = tmp_path/'run'
+    train_tiny(data, run)
     ref = pd.read_csv(run/'preds.csv')  # flip-TTA probabilities of the training session
     ref.index = [Path(f).name for f in ref.image]
     new = tmp_path/'new clinic'; new.mkdir()

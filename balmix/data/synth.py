@@ -64,25 +64,30 @@ def _background(size, rng):
 
 def draw_fundus(grade:int, # DR grade `0..4`
                 size:int=128, # Side of the square image
-                rng=None # A numpy `Generator` or a seed
+                rng=None, # A numpy `Generator` or a seed
+                return_mask:bool=False # Also return the lesion mask: `(image, mask)`
                ) -> np.ndarray:
-    "One `size`x`size` RGB uint8 fundus-like image whose lesions show DR `grade`"
+    "One `size`x`size` RGB uint8 fundus-like image whose lesions show DR `grade`, with its boolean lesion mask if `return_mask`"
     rng = np.random.default_rng(rng)
     Y, X = _grid(size)
     img, (cx, cy, R, ro, th) = _background(size, rng)
+    les = np.zeros((size, size), dtype=bool)  # the pixels a lesion paints
+    def paint(img, m, col): np.logical_or(les, m>0, out=les); return _paint(img, m, col)
     (ma,hm,ex,nv) = _LESIONS[int(grade)]
     n_ma, n_hm, n_ex = (rng.integers(a, b+1) for a,b in (ma,hm,ex))
     if nv:
         wn = np.sin(th*14 + ro*np.float32(25/R))*np.sin(ro*np.float32(30/R))
-        img[:, (np.abs(wn)<0.12) & (ro<R*0.55) & (ro>R*0.12)] = np.array([0.55, 0.05, 0.05], dtype=np.float32)[:,None]
-        img = _paint(img, _blobs(X, Y, *_disc_pts(rng, 1, cx, cy, R*0.6), np.array([size*0.09])), (0.3, 0.02, 0.02))
+        new = (np.abs(wn)<0.12) & (ro<R*0.55) & (ro>R*0.12)
+        img[:, new] = np.array([0.55, 0.05, 0.05], dtype=np.float32)[:,None]; les |= new
+        img = paint(img, _blobs(X, Y, *_disc_pts(rng, 1, cx, cy, R*0.6), np.array([size*0.09])), (0.3, 0.02, 0.02))
     if n_ma+n_hm:
         xs, ys = (np.concatenate(o) for o in zip(_disc_pts(rng, n_ma, cx, cy, R*0.85), _disc_pts(rng, n_hm, cx, cy, R*0.85)))
         rs = np.concatenate([np.full(n_ma, max(size*0.018, 0.9)), rng.uniform(size*0.03, size*0.045, n_hm)])
-        img = _paint(img, _blobs(X, Y, xs, ys, rs), (0.35, 0.03, 0.03))
-    if n_ex: img = _paint(img, _blobs(X, Y, *_disc_pts(rng, n_ex, cx, cy, R*0.8), rng.uniform(size*0.025, size*0.04, n_ex)), (0.95, 0.85, 0.3))
+        img = paint(img, _blobs(X, Y, xs, ys, rs), (0.35, 0.03, 0.03))
+    if n_ex: img = paint(img, _blobs(X, Y, *_disc_pts(rng, n_ex, cx, cy, R*0.8), rng.uniform(size*0.025, size*0.04, n_ex)), (0.95, 0.85, 0.3))
     img += (rng.random((size, size), dtype=np.float32)-0.5)*np.float32(0.05)
-    return np.ascontiguousarray((np.clip(img, 0, 1)*255).astype(np.uint8).transpose(1, 2, 0))
+    img = np.ascontiguousarray((np.clip(img, 0, 1)*255).astype(np.uint8).transpose(1, 2, 0))
+    return (img, les) if return_mask else img
 
 # %% ../../nbs/08_data_synth.ipynb #c012
 def class_sizes(n:int, # Total number of items
