@@ -11,11 +11,12 @@ from fastcore.all import *
 from fastai.torch_core import set_seed
 from sklearn.metrics import confusion_matrix, recall_score
 from .core import write_json, write_csv, save_fig
-from .methods import as_spec, spec_name, check_task, PAPER
+from .methods import as_spec, spec_name, check_task, task_kind, PAPER
 from .metrics import score, bootstrap
 from .calibration import calibrate, plot_reliability, apply_temperature, prob_logits
 from .sampling import dataset_labels
 from .tta import flip_tta
+from .evaluate_multilabel import ml_evaluate, plot_label_ap
 from .data import table_dls, table_test_dl, table_vocab, check_intensity
 from .learner import make_learner
 from .distributed import ddp_ctx, init_distrib, is_main
@@ -132,7 +133,7 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
           head:str|None=None): # Classifier head, 'linear' or 'cosine'; None: the method's (`balmix.methods.as_spec`)
     "Train `method` on `table`, keep the best epoch, score flip-TTA test predictions and write the results into `out`"
     t0, out, t = time.time(), Path(out), check_task(task)
-    spec = as_spec(method, head)
+    spec, ml = as_spec(method, head, task), task_kind(task)=='multilabel'
     if fold is None and 'fold' in table and 'split' not in table: fold = 0
     intensity = check_intensity(intensity)
     run_id = dict(method=spec_name(spec), arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold, seed=seed,
@@ -154,17 +155,19 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
         if any(hasattr(cb, 'posthoc') for cb in learn.cbs): learn.save(learn.save_model.fname, with_opt=False)  # best.pth as scored: with the post-hoc step (tau-norm)
         t_fit, hist = time.time(), _history(learn)
         val = [o.numpy() for o in flip_tta(learn, dls.valid)]
-        pred = partial(_predict, learn, dls, vocab=vocab, task=task, n_boot=n_boot, seed=seed, val=val)
+        counts = dataset_labels(dls.train.dataset, multilabel=True).sum(0) if ml else np.bincount(dataset_labels(dls.train.dataset), minlength=len(vocab))
+        pred = partial(_predict, learn, dls, vocab=vocab, task=task, n_boot=n_boot, seed=seed, val=val, counts=counts)
         test, preds = pred(table, part[0])
         if external is not None: ext, ext_preds = pred(external, dict(split='test'))
     config = dict(name=spec_name(spec), **spec, arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold,
                   pretrained=pretrained, weights_source=getattr(learn.model, 'weights_source', None), n_boot=n_boot,
-                  train_counts=np.bincount(dataset_labels(dls.train.dataset), minlength=len(vocab)),
+                  train_counts=counts,  # multi-label: positives per label
                   precision=precision, channels_last=channels_last, intensity=intensity)
     best = int(hist[t['monitor']].idxmax())
     res = dict(config=config, run_id=run_id, seed=seed, vocab=[str(v) for v in vocab], best_epoch=best, monitor=t['monitor'],
                valid=dict(epoch=best, scores=hist.drop(columns=['epoch', 'train_loss']).loc[best].to_dict()), test=dict(test, part=part[1]))
     if external is not None: res['external'] = ext
+    if ml: res['dropped_labels'] = table.attrs.get('dropped_labels', {})  # labels left out by the reader, with their positives
     posthoc = merge(*[cb.posthoc for cb in learn.cbs if hasattr(cb, 'posthoc')])  # what post-hoc steps chose, e.g. `TauNorm`'s tau
     if posthoc: res['posthoc'] = posthoc
     info = merge(*[cb.run_info for cb in learn.cbs if hasattr(cb, 'run_info')])  # what callbacks noted of the fit, e.g. `DRW`'s first re-weighted epoch
@@ -172,7 +175,7 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     res['timings'] = dict(fit_s=t_fit-t0, predict_s=time.time()-t_fit, total_s=time.time()-t0)
     if is_main():
         _write_run(out, res, hist=hist, preds=preds, vocab=vocab, ext_preds=ext_preds if external is not None else None)
-        save_model_info(learn, arch, task, temperature=res['test']['calibration']['temperature'])
+        save_model_info(learn, arch, task, temperature=res['test']['calibration'].get('temperature'), thresholds=res['test'].get('thresholds'))
         (out/'last.pth').unlink(missing_ok=True)
     return res
 
@@ -181,6 +184,9 @@ def _write_run(out, res, hist, preds, vocab, ext_preds=None):
     if ext_preds is not None: write_csv(out/'external_preds.csv', ext_preds)
     write_csv(out/'history.csv', hist); write_csv(out/'preds.csv', preds)
     plot_history(hist, res['monitor'], out/'history.png')
+    if 'thresholds' in res['test']:  # multi-label: per-label AP in place of the single-label confusion, recall and reliability plots
+        plot_label_ap(res['test']['per_label_ap'], res['config']['train_counts'], out/'per_label_ap.png')
+        return write_json(out/'metrics.json', res)
     probs, y = preds[[f'p_{v}' for v in vocab]].to_numpy(), preds.label.map({v:i for i,v in enumerate(vocab)}).to_numpy()
     plot_calibration(probs, y, res['test']['calibration']['temperature'], out/'reliability.png')
     plot_confusion(preds.label, preds.pred, vocab, fn=out/'confusion.png')
@@ -193,10 +199,11 @@ def _history(learn):
     hist.index.name = 'epoch'
     return hist.reset_index()
 
-def _predict(learn, dls, table, part, vocab, task, n_boot, seed, val):
+def _predict(learn, dls, table, part, vocab, task, n_boot, seed, val, counts=None):
     "Scores, calibration (temperature fitted on `val` predictions) and predictions table of the rows `part` of `table`"
     dl = table_test_dl(dls, table, **part)
     probs, targs = (o.numpy() for o in flip_tta(learn, dl))
+    if task_kind(task)=='multilabel': return ml_evaluate(probs, targs, vocab, val, counts, n_boot=n_boot, seed=seed, items=dl.items['image'].tolist())
     res, df = evaluate(probs, targs, vocab, task=task, n_boot=n_boot, seed=seed, items=dl.items['image'].tolist())
     res['calibration'] = calibrate(*val, probs, targs, ordinal=task=='dr', n_boot=n_boot, seed=seed, cross_fit='fold' in part)
     return res, df
