@@ -46,12 +46,14 @@ def train_options(
     precision:Param("fp32, or mixed precision: bf16 (CPU or CUDA) or fp16 (CUDA)", str)='fp32',
     channels_last:Param("Model and images in channels-last memory format (faster convolutions on GPUs)", store_true)=False,
     log:Param("Also log the epochs with fastai's callbacks: csv, tensorboard, wandb or mlflow (each run its own)", str)=None,
+    label_cols:Param("--task multilabel, CSV: comma-separated 0/1 label columns (default: every column but image, split, fold, unless a column of label names separated by a vertical bar is found)", str)=None,
+    no_finding:Param("--task multilabel, CSV: the label name meaning no positive label, e.g. 'No Finding' (NIH ChestX-ray14)", str)=None,
     intensity:Param("How images of more than 8 bits (16-bit PNG/TIFF, DICOM without a window) become 8-bit: percentile (the default: per image, 0.5-99.5 %), minmax, fixed:LOW,HIGH (keeps brightness differences) or none (8-bit files only)", str)=None,
     **params): # One option per parameter of the method registry (`PARAMS`): --alpha, --q, --per_item, --gamma, ...
     "The options `balmix_train` and `balmix_compare` share"
     return dict(task=task, data=data, folder=folder, loss=loss, head=head, epochs=epochs, size=size, bs=bs, lr=lr, pretrained=pretrained,
                 weights=weights, messidor=messidor, num_workers=num_workers, n_boot=n_boot, precision=precision, channels_last=channels_last, log=log,
-                intensity=intensity,
+                intensity=intensity, label_cols=label_cols, no_finding=no_finding,
                 **{k: params.get(k, False if p.check is boolean else None) for k,p in PARAMS.items()})
 
 # %% ../nbs/17_cli.ipynb #c006
@@ -68,9 +70,13 @@ def _method_params(o):
     "The method parameters of options `o` (a flag not set is not given)"
     return {k: (o[k] or None) if p.check is boolean else o[k] for k,p in PARAMS.items()}
 
+def _ml_options(o):
+    "The multi-label reader options of `o` that are given (`balmix.data.multilabel.load_ml_table`)"
+    return {k: o[k] for k in ('label_cols', 'no_finding') if o[k] is not None}
+
 def _check_options(o):
     "Check the task and the paths of options `o`, fast"
-    check_task(o['task'])
+    if check_task(o['task']).get('multilabel') is None and (o['label_cols'] or o['no_finding']): raise ValueError("--label_cols and --no_finding are options of --task multilabel")
     from balmix.data.images import check_intensity
     check_intensity(o['intensity'])
     if o['log'] is not None:
@@ -104,6 +110,16 @@ def print_scores(res, task):
         r, b = res[part], res[part].get('bootstrap', {})
         cells = [f"{r['scores'][m]:.3f}" + (f" ({b[m]['mean']:.3f} ± {b[m]['std']:.3f})" if m in b else '') for m in names]
         print(f"| {r.get('part', part)} | {r['n']} | " + ' | '.join(cells) + ' |')
+    if 'thresholds' in res['test']: _print_labels(res)
+
+def _print_labels(res):
+    "A multi-label run's per-label table (training positives, test AP, threshold chosen on validation) and its dropped labels"
+    r, n = res['test'], list(res['config']['train_counts'])
+    print("\n| label | train positives | test AP | threshold |\n|---|---|---|---|")
+    for k,(v,ap) in enumerate(r['per_label_ap'].items()): print(f"| {v} | {int(n[k])} | {'-' if ap is None else f'{ap:.3f}'} | {r['thresholds'][v]:.3f} |")
+    s = r['scores']
+    print(f"\nmacro-F1 at the thresholds {s['macro_f1']:.3f}; mAP head/medium/tail {s['map_head']:.3f}/{s['map_medium']:.3f}/{s['map_tail']:.3f}")
+    if res.get('dropped_labels'): print(f"{len(res['dropped_labels'])} labels with no training positive left out (label: positives elsewhere): " + ', '.join(f'{k}: {v}' for k,v in res['dropped_labels'].items()))
 
 # %% ../nbs/17_cli.ipynb #c007
 @call_parse
@@ -122,7 +138,7 @@ def balmix_train(
     "Train one model with one method and print its test metrics"
     o = train_options(**kwargs)
     def go():
-        check_method(method, o['loss'], o['head'], **_method_params(o))
+        check_method(method, o['loss'], o['head'], o['task'], **_method_params(o))
         _check_options(o)
         from balmix.models import check_arch
         from balmix.data import load_table, messidor2_table
@@ -130,9 +146,9 @@ def balmix_train(
         check_arch(arch)
         from balmix.checkpoint import finished_run
         if not resume: finished_run(out, {}, overwrite=overwrite)  # a finished run in OUT is refused before the data is read
-        spec = method_spec(method, o['loss'], o['head'], **_method_params(o))
+        spec = method_spec(method, o['loss'], o['head'], o['task'], **_method_params(o))
         nf = n_folds or (check_task(o['task'])['n_folds'] or 5 if fold is not None else None)
-        table = load_table(o['task'], o['data'], o['folder'], seed=seed, n_folds=nf)
+        table = load_table(o['task'], o['data'], o['folder'], seed=seed, n_folds=nf, **_ml_options(o))
         ext = messidor2_table(o['messidor']) if o['messidor'] else None
         return train(table, method=spec, arch=arch, task=o['task'], fold=fold, seed=seed, out=out, pretrained=o['pretrained'],
                      weights=o['weights'], num_workers=o['num_workers'], external=ext, n_boot=o['n_boot'],
@@ -142,7 +158,8 @@ def balmix_train(
     from balmix.distributed import is_main
     if not is_main(): return
     print_scores(res, o['task'])
-    print(f"\nResults in {out}/ (metrics.json, preds.csv, history.csv, history.png, confusion.png, per_class_recall.png, reliability.png, cam_gallery.png, best.pth, model.json)")
+    plots = 'per_label_ap.png' if 'thresholds' in res['test'] else 'confusion.png, per_class_recall.png, reliability.png, cam_gallery.png'
+    print(f"\nResults in {out}/ (metrics.json, preds.csv, history.csv, history.png, {plots}, best.pth, model.json)")
 
 # %% ../nbs/17_cli.ipynb #c008
 def _csv(s, conv=str): return [conv(o) for o in str(s).split(',') if o.strip()]
@@ -182,7 +199,7 @@ def balmix_compare(
         from balmix.report import write_results
         return print(_run('balmix_compare', lambda: write_results(out, o['task'], grids=report)))
     def go():
-        specs = method_grid(_csv(methods), _csv(alphas, float), o['loss'], o['head'], **_method_params(o))
+        specs = method_grid(_csv(methods), _csv(alphas, float), o['loss'], o['head'], o['task'], **_method_params(o))
         _check_options(o)
         from balmix.models import check_arch
         from balmix.data import load_table, messidor2_table, inner_valid_split
@@ -192,7 +209,7 @@ def balmix_compare(
         nf = check_task(o['task'])['n_folds'] if folds is None else folds
         kw = _run_settings(o)
         table = load_table(o['task'], o['data'], o['folder'], n_folds=nf or None, synth_n=QUICK['synth_n'] if quick else 1000,
-                           synth_size=kw['size'] if o['data'] is None else 64)
+                           synth_size=kw['size'] if o['data'] is None else 64, **_ml_options(o))
         iv = (0.1 if o['task']=='kvasir' else 0) if inner_valid is None else inner_valid
         if iv and not nf: raise ValueError(f"--inner_valid {iv} needs cross-validation (--folds)")
         if iv: table = inner_valid_split(table, iv)
@@ -218,7 +235,7 @@ def balmix_predict(
     tta:Param("Average each image's prediction with its mirror image's (the paper's prediction)", store_true)=False,
     calibrated:Param("Divide the logits by the run's fitted temperature", store_true)=False,
     bs:Param("Batch size (default the run's)", int)=None,
-    out:Param("CSV file to write: image, pred, p_<class>..., error", str)='preds.csv',
+    out:Param("CSV file to write: image, pred (multi-label: the labels at or above their thresholds, joined by a vertical bar), p_<class>..., error", str)='preds.csv',
     cam:Param("Folder to write a Grad-CAM overlay PNG of each readable image into (adds columns cam_class, cam)", str)=None,
     cam_class:Param("Class whose Grad-CAM --cam draws (default: each image's predicted class)", str)=None):
     "Predict the class of new images with a trained run; unreadable images are listed with the reason"

@@ -15,8 +15,10 @@ from fastai.callback import channelslast
 from torch.amp import GradScaler, autocast
 import fastai.callback.schedule, fastai.callback.progress  # patch fit_one_cycle, no_bar onto Learner
 from .sampling import dataset_labels
+from .labels import label_counts
 from .metrics import get_metrics
-from .methods import method_spec, method_callbacks, method_loss, check_task, as_spec
+from .metrics_multilabel import ml_metric
+from .methods import method_spec, method_callbacks, method_loss, check_task, as_spec, task_kind
 from .models import timm_model, backbone_stats
 
 # %% auto #0
@@ -77,7 +79,7 @@ def add_norm(dls, # DataLoaders to normalise
     return dls
 
 @delegates(Learner.__init__, but=['model', 'loss_func', 'metrics', 'lr', 'opt_func'])
-def make_learner(dls, # DataLoaders of a single-label classification task
+def make_learner(dls, # DataLoaders of a classification task (multi-hot targets for a multi-label task)
                  method:str|dict='bmu', # A name of `METHODS`, or a `method_spec` (another loss, parameters)
                  arch:str='mobilenetv2_100', # timm backbone
                  task:str='dr', # A name of `TASKS`: its metrics, and the one that keeps the best epoch
@@ -92,12 +94,13 @@ def make_learner(dls, # DataLoaders of a single-label classification task
                  head:str|None=None, # Classifier head, 'linear' or 'cosine'; None: the method's (see `as_spec`)
                  **kwargs):
     "A `Learner` training `arch` on `dls` with `method`, the metrics of `task`, and the best epoch kept"
-    spec, t = as_spec(method, head), check_task(task)
-    counts = np.bincount(dataset_labels(dls.train.dataset), minlength=dls.c)
+    spec, t, ml = as_spec(method, head, task), check_task(task), task_kind(task)=='multilabel'
+    y = dataset_labels(dls.train.dataset, multilabel=ml)
+    counts = label_counts(y) if ml else np.bincount(y, minlength=dls.c)  # multi-label: negatives and positives of each label
     model = timm_model(arch, dls.c, pretrained=pretrained, weights=weights, head=spec['head'])
     save = SaveModelCallback(monitor=t['monitor'], fname=fname, with_opt=False)
     learn = Learner(add_norm(dls, arch), model, loss_func=method_loss(spec, counts), opt_func=SGD, lr=lr,
-                    metrics=get_metrics(t['metrics']),
+                    metrics=[ml_metric(m) for m in t['metrics']] if ml else get_metrics(t['metrics']),
                     cbs=L(method_callbacks(spec, seed))+save+precision_cbs(precision, channels_last, dls.device)+L(cbs), **kwargs)
     learn.method = spec
     return learn

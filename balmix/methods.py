@@ -209,9 +209,11 @@ def method_spec(method:str='bmu', # A name of `METHODS`: a preset of a batch str
 
 def as_spec(method:str|dict, # A name of `METHODS`, or a `method_spec`
             head:str|None=None, # A name of `HEADS`; None: the method's
+            task:str|None=None, # A name of `TASKS`: a name gets the task's loss (`task_loss`), a spec must serve the task
            ) -> dict:
     "The `method_spec` of `method` on `head`; a spec is kept as it is, and refused if it has another head than `head`"
-    if isinstance(method, str): return method_spec(method, head=head)
+    if isinstance(method, str): return method_spec(method, head=head, task=task)
+    if task is not None: task_loss(method['method'], method['loss'], task)
     if head is not None and head!=method['head']:
         raise ValueError(f"The method spec has head {method['head']!r}, not {head!r}: give the head to method_spec")
     return method
@@ -261,6 +263,7 @@ def method_grid(methods=PAPER_METHODS, # Names of `METHODS`
                 alphas=PAPER_ALPHAS, # Values of alpha for the strategies that sweep it (Balanced-MixUp)
                 loss:str|None=None, # A name of `LOSSES` for every method (None: each preset's)
                 head:str|None=None, # A name of `HEADS` for every method (None: each loss's)
+                task:str|None=None, # A name of `TASKS`: each method's loss for its targets (`task_loss`)
                 **params # Parameters for the methods that take them (None: not given)
                ) -> list:
     "One `method_spec` per method and swept alpha, all checked before any is built"
@@ -275,8 +278,8 @@ def method_grid(methods=PAPER_METHODS, # Names of `METHODS`
     for m in methods:
         kw, sweep = {k:v for k,v in given.items() if k in takes[m]}, STRATEGIES[PRESETS[m][0]].sweep
         asked += [(m, kw if a is None else {**kw, sweep: a}) for a in (alphas if sweep and alphas else [None])]
-    for m, kw in asked: check_method(m, loss, head, **kw)
-    return [method_spec(m, loss, head, **kw) for m, kw in asked]
+    for m, kw in asked: check_method(m, loss, head, task, **kw)
+    return [method_spec(m, loss, head, task, **kw) for m, kw in asked]
 
 # %% ../nbs/01_methods.ipynb #p002
 PAPER = dict(size=512, bs=8, epochs=10, lr=0.01)

@@ -13,7 +13,7 @@ from fastai.data.core import Datasets, TfmdDL, DataLoaders
 from fastai.data.transforms import ToTensor, IntToFloatTensor, Normalize
 from fastai.vision.augment import Resize
 from fastai.learner import Learner
-from fastai.losses import CrossEntropyLossFlat
+from fastai.losses import CrossEntropyLossFlat, BCEWithLogitsLossFlat
 import fastai.callback.progress  # patches `Learner.no_bar`
 from .core import write_json, as_py
 from .calibration import apply_temperature, prob_logits
@@ -32,6 +32,8 @@ def save_model_info(learn:Learner, # A trained `Learner` (see `balmix.learner.ma
                     task:str, # Its task
                     temperature:float|None=None, # Temperature fitted on the validation predictions, if any
                     fn=MODEL_INFO, # File to write in `learn.path`
+                    thresholds:dict|None=None, # A multi-label run's per-label thresholds, chosen on validation
+
                    ) -> Path:
     "Write what inference needs (arch, head, vocab, resize, normalisation, intensity rule, task, temperature) as JSON beside the weights"
     dl = learn.dls.valid
@@ -41,6 +43,7 @@ def save_model_info(learn:Learner, # A trained `Learner` (see `balmix.learner.ma
                 resize=dict(size=list(rs.size), method=rs.method, pad_mode=rs.pad_mode),
                 mean=nm.mean.flatten().tolist(), std=nm.std.flatten().tolist(), weights='best.pth', temperature=temperature,
                 intensity=check_intensity(getattr(learn.dls, 'intensity', None)))  # the rule `table_dls` read images with
+    if thresholds is not None: info['thresholds'] = thresholds  # multi-label: `predict` gives the labels at or above them
     return write_json(Path(learn.path)/learn.model_dir/fn, info)
 
 # %% ../nbs/14b_predict.ipynb #c006
@@ -64,6 +67,7 @@ class Predictor:
                 ):
         store_attr()
         self.vocab, self.intensity = info['vocab'], check_intensity(info.get('intensity'))
+        self.thresholds = None if info.get('thresholds') is None else np.array([info['thresholds'][str(v)] for v in self.vocab])  # multi-label
         self.read = partial(open_image, intensity=self.intensity)  # the reader training used
 
     def dl(self, items, bs:int|None=None) -> TfmdDL:
@@ -74,10 +78,10 @@ class Predictor:
                       after_batch=[IntToFloatTensor(), Normalize.from_stats(self.info['mean'], self.info['std'], cuda=dev.type=='cuda')])
 
     def probs(self, items, tta:bool=True, bs:int|None=None) -> np.ndarray:
-        "Class probabilities of the readable image files `items`, (N, K): softmax, with `tta` averaged with the mirror image's"
+        "Class probabilities of the readable image files `items`, (N, K): softmax (multi-label: sigmoid), with `tta` averaged with the mirror image's"
         dl = self.dl(items, bs)
-        learn = Learner(DataLoaders(dl, dl), self.model, loss_func=CrossEntropyLossFlat())
-        with learn.no_bar(): p = flip_tta(learn, dl)[0] if tta else learn.get_preds(dl=dl, act=partial(torch.softmax, dim=-1))[0]
+        learn = Learner(DataLoaders(dl, dl), self.model, loss_func=CrossEntropyLossFlat() if self.thresholds is None else BCEWithLogitsLossFlat())
+        with learn.no_bar(): p = flip_tta(learn, dl)[0] if tta else learn.get_preds(dl=dl, act=learn.loss_func.activation)[0]
         return p.float().numpy()
 
     def predict(self,
@@ -86,7 +90,7 @@ class Predictor:
                 calibrated:bool=False, # Divide the logits by the run's fitted temperature
                 bs:int|None=None, # Batch size (default the run's)
                ) -> pd.DataFrame:
-        "One row per image: the predicted class and the probability of each class, or why the image could not be read"
+        "One row per image: the predicted class (multi-label: `|`-joined label set) and the probability of each, or why the image could not be read"
         items = [str(o) for o in images]
         ok, bad = _sort_items(items, image_info)  # the header only: no pixel is decoded
         probs = lambda fs: self.probs(fs, tta=tta, bs=bs) if fs else np.zeros((0, len(self.vocab)))
@@ -99,7 +103,9 @@ class Predictor:
             if self.info.get('temperature') is None: raise ValueError("The run has no fitted temperature: predict without calibration")
             p = apply_temperature(prob_logits(p), self.info['temperature'])
         df = pd.DataFrame(p, columns=[f'p_{v}' for v in self.vocab], index=ok).reindex(items)
-        df.insert(0, 'pred', pd.Series([self.vocab[i] for i in p.argmax(1)], index=ok, dtype=object).reindex(items))
+        pred = [self.vocab[i] for i in p.argmax(1)] if self.thresholds is None else \
+               ['|'.join(str(v) for v,on in zip(self.vocab, r) if on) for r in p>=self.thresholds]  # multi-label: the set at or above the thresholds
+        df.insert(0, 'pred', pd.Series(pred, index=ok, dtype=object).reindex(items))
         df.insert(0, 'image', items)
         df['error'] = [bad.get(f, '') for f in items]
         return df.reset_index(drop=True)

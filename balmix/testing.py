@@ -18,7 +18,7 @@ from .data.readers import KVASIR_FINDINGS, KVASIR_COLS, MEDMNIST_SPLITS
 
 # %% auto #0
 __all__ = ['shared_data', 'save_image', 'class_images', 'fake_eyepacs', 'fake_messidor2', 'fake_kvasir', 'fake_medmnist',
-           'fake_folder', 'toy_dls', 'array_dls', 'synth_dls', 'ramp_dls', 'tiny_cnn']
+           'fake_multilabel', 'fake_folder', 'toy_dls', 'array_dls', 'synth_dls', 'ramp_dls', 'tiny_cnn']
 
 # %% ../nbs/11_testing.ipynb #c006
 def shared_data(name:str # A file or folder under `shared/data/`, e.g. `'retinamnist/retinamnist.npz'`
@@ -120,6 +120,23 @@ def fake_medmnist(fn, # The `.npz` file to write
         arrs[f'{k}_images'], arrs[f'{k}_labels'] = (ims if rgb else ims[...,0]), lab[:,None].astype(np.uint8)
     fn.parent.mkdir(parents=True, exist_ok=True)
     np.savez(fn, **arrs)
+    return fn
+
+# %% ../nbs/11_testing.ipynb #t002
+def fake_multilabel(fn, # The `.npz` file to write
+                    n=(40,12,12), # Images in the train, val and test arrays
+                    freqs=(0.5, 0.3, 0.2), # Probability of each label being positive
+                    names=None, # Label names (default `L0`, `L1`, ...)
+                    size:int=8, # Side of the square images
+                    seed:int=0 # Seed of the labels and pictures
+                   ) -> Path:
+    "Write a tiny MedMNIST-style `.npz` with multi-hot labels (N, K) and `label_names` to `fn`"
+    fn, rng, arrs = Path(fn), np.random.default_rng(seed), {}
+    for k,m in zip(MEDMNIST_SPLITS, n):
+        y = (rng.random((m, len(freqs))) < np.asarray(freqs)).astype(np.uint8)
+        arrs[f'{k}_images'], arrs[f'{k}_labels'] = class_images(y @ (2**np.arange(len(freqs))), size, rng), y
+    fn.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(fn, **arrs, label_names=np.array(names or [f'L{k}' for k in range(len(freqs))]))
     return fn
 
 # %% ../nbs/11_testing.ipynb #c021

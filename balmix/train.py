@@ -11,7 +11,7 @@ from fastcore.all import *
 from fastai.torch_core import set_seed
 from sklearn.metrics import confusion_matrix, recall_score
 from .core import write_json, write_csv, save_fig
-from .methods import as_spec, spec_name, check_task, PAPER
+from .methods import as_spec, spec_name, check_task, task_kind, PAPER
 from .metrics import score, bootstrap
 from .calibration import calibrate, plot_reliability, apply_temperature, prob_logits
 from .sampling import dataset_labels
@@ -22,6 +22,7 @@ from .distributed import ddp_ctx, init_distrib, is_main
 from .checkpoint import Checkpoint, data_id, finished_run
 from .predict import save_model_info
 from .explain import table_cam_gallery
+from .evaluate_multilabel import ml_evaluate, plot_label_ap
 from .loggers import log_run
 
 # %% auto #0
@@ -133,7 +134,7 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
           head:str|None=None): # Classifier head, 'linear' or 'cosine'; None: the method's (`balmix.methods.as_spec`)
     "Train `method` on `table`, keep the best epoch, score flip-TTA test predictions and write the results into `out`"
     t0, out, t = time.time(), Path(out), check_task(task)
-    spec = as_spec(method, head)
+    spec, ml = as_spec(method, head, task), task_kind(task)=='multilabel'
     if fold is None and 'fold' in table and 'split' not in table: fold = 0
     intensity = check_intensity(intensity)
     run_id = dict(method=spec_name(spec), arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold, seed=seed,
@@ -157,27 +158,30 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
         if any(hasattr(cb, 'posthoc') for cb in learn.cbs): learn.save(learn.save_model.fname, with_opt=False)  # best.pth as scored: with the post-hoc step (tau-norm)
         t_fit, hist = time.time(), _history(learn)
         val = [o.numpy() for o in flip_tta(learn, dls.valid)]
-        pred = partial(_predict, learn, dls, vocab=vocab, task=task, n_boot=n_boot, seed=seed, val=val)
+        counts = dataset_labels(dls.train.dataset, multilabel=True).sum(0) if ml else np.bincount(dataset_labels(dls.train.dataset), minlength=len(vocab))
+        pred = partial(_predict, learn, dls, vocab=vocab, task=task, n_boot=n_boot, seed=seed, val=val, counts=counts)
         test, preds = pred(table, part[0])
         if external is not None: ext, ext_preds = pred(external, dict(split='test'))
     config = dict(name=spec_name(spec), **spec, arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold,
                   pretrained=pretrained, weights_source=getattr(learn.model, 'weights_source', None), n_boot=n_boot,
-                  train_counts=np.bincount(dataset_labels(dls.train.dataset), minlength=len(vocab)),
+                  train_counts=counts,  # multi-label: positives per label
                   precision=precision, channels_last=channels_last, intensity=intensity, inner_valid=inner)
     best = int(hist[t['monitor']].idxmax())
     res = dict(config=config, run_id=run_id, seed=seed, vocab=[str(v) for v in vocab], best_epoch=best, monitor=t['monitor'],
                valid=dict(epoch=best, scores=hist.drop(columns=['epoch', 'train_loss']).loc[best].to_dict()), test=dict(test, part=part[1]))
     if external is not None: res['external'] = ext
+    if ml: res['dropped_labels'] = table.attrs.get('dropped_labels', {})  # labels left out by the reader, with their positives
     posthoc = merge(*[cb.posthoc for cb in learn.cbs if hasattr(cb, 'posthoc')])  # what post-hoc steps chose, e.g. `TauNorm`'s tau
     if posthoc: res['posthoc'] = posthoc
     info = merge(*[cb.run_info for cb in learn.cbs if hasattr(cb, 'run_info')])  # what callbacks noted of the fit, e.g. `DRW`'s first re-weighted epoch
     if info: res['run_info'] = info
     res['timings'] = dict(fit_s=t_fit-t0, predict_s=time.time()-t_fit, total_s=time.time()-t0)
     if is_main():
-        try: table_cam_gallery(learn, table, preds, config['train_counts'], out/'cam_gallery.png', part=part[0], seed=seed)
-        except ValueError as e: warnings.warn(f"No cam_gallery.png: {e}")  # e.g. a backbone without convolutional maps
+        if not ml:  # single-label: right and wrong test images per class
+          try: table_cam_gallery(learn, table, preds, config['train_counts'], out/'cam_gallery.png', part=part[0], seed=seed)
+          except ValueError as e: warnings.warn(f"No cam_gallery.png: {e}")  # e.g. a backbone without convolutional maps
         _write_run(out, res, hist=hist, preds=preds, vocab=vocab, ext_preds=ext_preds if external is not None else None)
-        save_model_info(learn, arch, task, temperature=res['test']['calibration']['temperature'])
+        save_model_info(learn, arch, task, temperature=res['test']['calibration'].get('temperature'), thresholds=res['test'].get('thresholds'))
         (out/'last.pth').unlink(missing_ok=True)
     return res
 
@@ -186,6 +190,9 @@ def _write_run(out, res, hist, preds, vocab, ext_preds=None):
     if ext_preds is not None: write_csv(out/'external_preds.csv', ext_preds)
     write_csv(out/'history.csv', hist); write_csv(out/'preds.csv', preds)
     plot_history(hist, res['monitor'], out/'history.png')
+    if 'thresholds' in res['test']:  # multi-label: per-label AP in place of the single-label confusion, recall and reliability plots
+        plot_label_ap(res['test']['per_label_ap'], res['config']['train_counts'], out/'per_label_ap.png')
+        return write_json(out/'metrics.json', res)
     probs, y = preds[[f'p_{v}' for v in vocab]].to_numpy(), preds.label.map({v:i for i,v in enumerate(vocab)}).to_numpy()
     plot_calibration(probs, y, res['test']['calibration']['temperature'], out/'reliability.png')
     plot_confusion(preds.label, preds.pred, vocab, fn=out/'confusion.png')
@@ -198,10 +205,11 @@ def _history(learn):
     hist.index.name = 'epoch'
     return hist.reset_index()
 
-def _predict(learn, dls, table, part, vocab, task, n_boot, seed, val):
+def _predict(learn, dls, table, part, vocab, task, n_boot, seed, val, counts=None):
     "Scores, calibration (temperature fitted on `val` predictions) and predictions table of the rows `part` of `table`"
     dl = table_test_dl(dls, table, **part)
     probs, targs = (o.numpy() for o in flip_tta(learn, dl))
+    if task_kind(task)=='multilabel': return ml_evaluate(probs, targs, vocab, val, counts, n_boot=n_boot, seed=seed, items=dl.items['image'].tolist())
     res, df = evaluate(probs, targs, vocab, task=task, n_boot=n_boot, seed=seed, items=dl.items['image'].tolist())
     cross = 'fold' in part and f"inner{part['fold']}" not in table  # the held-out fold also validated: fit the temperature on half, score the other
     res['calibration'] = calibrate(*val, probs, targs, ordinal=task=='dr', n_boot=n_boot, seed=seed, cross_fit=cross)

@@ -231,7 +231,7 @@ def test_medmnist_multilabel(tmp_path):
     fn = tmp_path/'chest.npz'
     np.savez(fn, **{f'{k}_{w}': (np.zeros((4, 8, 8), np.uint8) if w=='images' else np.zeros((4, 14), np.uint8))
                     for k in ('train', 'val', 'test') for w in ('images', 'labels')})
-    with pytest.raises(ValueError, match=r"train_labels has shape \(4, 14\): multi-label sets are not supported"): medmnist_table(fn)
+    with pytest.raises(ValueError, match=r"train_labels has shape \(4, 14\): multi-hot labels need --task multilabel"): medmnist_table(fn)
 
 def test_medmnist_missing_arrays(tmp_path):
     fn = tmp_path/'bad.npz'

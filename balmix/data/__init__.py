@@ -6,11 +6,12 @@
 __all__ = []
 
 # %% ../../nbs/10a_data.ipynb #c003
-from . import images, core, synth, readers, loaders
+from . import images, core, synth, multilabel, readers, loaders
 from .images import *
 from .core import *
 from .synth import *
+from .multilabel import *
 from .readers import *
 from .loaders import *
 
-__all__ = [*images.__all__, *core.__all__, *synth.__all__, *readers.__all__, *loaders.__all__]
+__all__ = [*images.__all__, *core.__all__, *synth.__all__, *multilabel.__all__, *readers.__all__, *loaders.__all__]

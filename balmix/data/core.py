@@ -13,9 +13,10 @@ from ..core import as_py, head_str
 from .images import image_files
 
 # %% auto #0
-__all__ = ['DR_GRADES', 'SPLITS', 'make_table', 'table_vocab', 'table_counts', 'npz_images', 'missing_images',
-           'check_images_exist', 'check_labels', 'check_table', 'stratified_split', 'stratified_folds',
-           'split_or_folds', 'read_csv_cols', 'check_grades', 'check_unique', 'find_images']
+__all__ = ['DR_GRADES', 'SPLITS', 'LABEL_DELIM', 'make_table', 'table_vocab', 'table_counts', 'is_multilabel', 'label_sets',
+           'table_multihot', 'npz_images', 'missing_images', 'check_images_exist', 'check_labels', 'check_table',
+           'stratified_split', 'stratified_folds', 'split_or_folds', 'read_csv_cols', 'check_grades', 'check_unique',
+           'find_images']
 
 # %% ../../nbs/07_data_core.ipynb #c005
 DR_GRADES = [0, 1, 2, 3, 4]
@@ -43,9 +44,40 @@ def table_vocab(df:pd.DataFrame, # A balmix table
 
 def table_counts(df:pd.DataFrame, # A balmix table
                 ) -> pd.DataFrame:
-    "Items per class (rows, in vocab order) and per split or fold (columns)"
+    "Items per class (multi-label: positives per label) (rows, in vocab order) and per split or fold (columns)"
     by = 'split' if 'split' in df.columns else 'fold'
+    if is_multilabel(df): df = df.assign(label=label_sets(df['label'])).explode('label')  # positives of each label
     return pd.crosstab(df['label'], df[by]).reindex(table_vocab(df), fill_value=0)
+
+# %% ../../nbs/07_data_core.ipynb #m002
+LABEL_DELIM = '|'
+
+def is_multilabel(df:pd.DataFrame, # A balmix table
+                 ) -> bool:
+    "Whether `df` is a multi-label table (`df.attrs['multilabel']`): each `label` the `LABEL_DELIM`-joined names of its positives"
+    return bool(df.attrs.get('multilabel', False))
+
+def label_sets(labels, # The `label` column of a multi-label table
+              ) -> list:
+    "The label names of each item: its `label` split at `LABEL_DELIM`, `[]` for `''`"
+    bad = [o for o in labels if not isinstance(o, str)]
+    if bad: raise ValueError(f"Multi-label labels must be {LABEL_DELIM!r}-joined label names ('' for none), got {as_py(bad[0])!r}")
+    return [o.split(LABEL_DELIM) if o else [] for o in labels]
+
+def _check_label_sets(df, vocab, where):
+    "Raise a `ValueError` naming the items of multi-label `df` with a label name not in `vocab`"
+    known = set(vocab)
+    bad = [f"{i} ({n!r})" for i,ns in zip(df['image'], label_sets(df['label'])) for n in ns if n not in known]
+    if bad: raise ValueError(f"{len(bad)} labels{where} are not in the expected set {list(vocab)}: {head_str(bad)}")
+
+def table_multihot(df:pd.DataFrame, # A multi-label table
+                  ) -> np.ndarray:
+    "The multi-hot labels (N, K) `uint8` of a multi-label table, columns in vocab order"
+    vocab = table_vocab(df)
+    _check_label_sets(df, vocab, '')
+    o2i, Y = {v:i for i,v in enumerate(vocab)}, np.zeros((len(df), len(vocab)), np.uint8)
+    for r,ns in enumerate(label_sets(df['label'])): Y[r, [o2i[n] for n in ns]] = 1
+    return Y
 
 # %% ../../nbs/07_data_core.ipynb #c008
 @functools.lru_cache(maxsize=4)
@@ -78,7 +110,8 @@ def check_labels(df:pd.DataFrame, # A table, or any frame with columns `image` a
                  vocab, # The allowed labels
                  where:str='' # Where the labels come from, for the message, e.g. `' in labels.csv'`
                 ):
-    "Raise a `ValueError` naming the rows whose label is not in `vocab`"
+    "Raise a `ValueError` naming the rows whose label (multi-label tables: any of its labels) is not in `vocab`"
+    if is_multilabel(df): return _check_label_sets(df, vocab, where)
     bad = ~df['label'].isin(vocab)
     if bad.any():
         rows = head_str([f"{r.image} ({r.label!r})" for r in df[bad].itertuples()])

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.all import *
 from fastprogress.fastprogress import progress_bar
-from fastai.data.block import DataBlock, CategoryBlock
+import itertools
+from fastai.data.block import DataBlock, CategoryBlock, MultiCategoryBlock
 from fastai.data.transforms import ColReader, IndexSplitter, Normalize
 from fastai.vision.core import imagenet_stats
 from fastai.vision.data import ImageBlock
@@ -19,7 +20,7 @@ from fastai.vision.augment import Resize, ResizeMethod, aug_transforms, Saturati
 from ..core import head_str
 from ..sampling import NonBlockingDL
 from .images import open_image, array_image, image_info, image_formats, check_intensity
-from .core import check_table, check_labels, table_vocab, npz_images, stratified_split
+from .core import check_table, check_labels, table_vocab, npz_images, stratified_split, is_multilabel, label_sets, LABEL_DELIM
 
 # %% auto #0
 __all__ = ['TableImage', 'verify_table', 'paper_augs', 'inner_valid_split', 'table_dls', 'table_test_dl']
@@ -86,9 +87,10 @@ def _train_valid(df, split, fold):
     return (df['split']=='train').to_numpy(), (df['split']==split).to_numpy()
 
 def _check_rows(df, trn, val, what):
-    "Raise on an empty training set; warn naming classes with no training items, and on no validation rows"
+    "Raise on an empty training set; warn naming classes (labels) with no training items (positives), and on no validation rows"
     if not trn.any(): raise ValueError(f"The dataset is empty: no training rows ({what})")
-    empty = [c for c in table_vocab(df) if c not in set(df['label'][trn])]
+    have = set(itertools.chain(*label_sets(df['label'][trn]))) if is_multilabel(df) else set(df['label'][trn])
+    empty = [c for c in table_vocab(df) if c not in have]
     if empty: warnings.warn(f"Class(es) {empty} have no training items ({what})")
     if not val.any(): warnings.warn(f"No validation rows ({what})")
 
@@ -134,8 +136,9 @@ def table_dls(table:pd.DataFrame, # The dataset table
     formats = verify_table(df, intensity=intensity) if verify else None
     augs = (paper_augs(**aug) if isinstance(aug, dict) else paper_augs()) if aug else []
     norm = [Normalize.from_stats(*stats)] if stats is not None else []
-    db = DataBlock(blocks=(ImageBlock, CategoryBlock(vocab=vocab, sort=False)), get_x=TableImage.from_table(table, intensity),
-                   get_y=ColReader('label'), splitter=IndexSplitter(np.flatnonzero(val[trn|val])),
+    ml = is_multilabel(table)  # multi-hot targets: `|`-joined label names, one-hot encoded over the vocab
+    db = DataBlock(blocks=(ImageBlock, MultiCategoryBlock(vocab=vocab) if ml else CategoryBlock(vocab=vocab, sort=False)),
+                   get_x=TableImage.from_table(table, intensity), get_y=ColReader('label', label_delim=LABEL_DELIM if ml else None), splitter=IndexSplitter(np.flatnonzero(val[trn|val])),
                    item_tfms=item_tfms if item_tfms is not None else Resize(size, method=ResizeMethod.Squish),
                    batch_tfms=[*augs, *L(batch_tfms), *norm])
     if num_workers is not None: kwargs['num_workers'] = num_workers

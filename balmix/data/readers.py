@@ -14,6 +14,7 @@ from .images import image_files
 from .core import (DR_GRADES, make_table, check_table, check_labels, stratified_split, stratified_folds,
                               split_or_folds, read_csv_cols, check_grades, check_unique, find_images)
 from .synth import synth_fundus
+from .multilabel import load_ml_table
 
 # %% auto #0
 __all__ = ['MESSIDOR_COLS', 'KVASIR_FINDINGS', 'KVASIR_COLS', 'MEDMNIST_SPLITS', 'eyepacs_table', 'messidor2_table',
@@ -157,7 +158,7 @@ def _medmnist_labels(npz):
         if miss: raise ValueError(f"{npz} lacks the array(s) {miss}: expected {need}, found {d.files}")
         labs, ns = [d[f'{k}_labels'] for k in MEDMNIST_SPLITS], [len(d[f'{k}_images']) for k in MEDMNIST_SPLITS]
     for k,l,m in zip(MEDMNIST_SPLITS, labs, ns):
-        if l.ndim>1 and l.shape[1]!=1: raise ValueError(f"{npz}: {k}_labels has shape {l.shape}: multi-label sets are not supported, expected one class per image")
+        if l.ndim>1 and l.shape[1]!=1: raise ValueError(f"{npz}: {k}_labels has shape {l.shape}: multi-hot labels need --task multilabel, expected one class per image")
         if len(l)!=m: raise ValueError(f"{npz}: {k}_labels has {len(l)} labels for {m} images")
     return labs, ns
 
@@ -277,9 +278,11 @@ def load_table(task:str='dr', # A name of `balmix.methods.TASKS`: 'kvasir' reads
                n_folds:int|None=None, # Folds instead of a validation split (CSVs and class folders; Hyper-Kvasir: 5)
                synth_n:int=1000, # Images of the synthetic set
                synth_size:int=64, # Image side of the synthetic set
+               **ml_kw, # A multi-label task's reader options: `label_cols`, `no_finding` (`balmix.data.multilabel.load_ml_table`)
               ) -> pd.DataFrame:
     "The table of the dataset at `data` for `task` (the built-in `synth_fundus` set when `data` is None)"
     t = check_task(task)
+    if t.get('multilabel'): return load_ml_table(data if data is not None else '', folder, seed=seed, n_folds=n_folds, **ml_kw)
     if data is None:
         if task=='kvasir': raise ValueError("--task kvasir needs --data: the path of Hyper-Kvasir's labeled-images folder")
         return synth_fundus(n=synth_n, size=synth_size, seed=seed)
