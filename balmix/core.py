@@ -10,8 +10,8 @@ import numpy as np
 from fastcore.all import *
 
 # %% auto #0
-__all__ = ['atomic_write', 'write_json', 'write_csv', 'save_fig', 'check_choice', 'as_py', 'head_str', 'positive', 'unit',
-           'non_negative', 'fraction', 'boolean', 'Param', 'balmix_cache', 'check_counts']
+__all__ = ['VERSIONED', 'atomic_write', 'write_json', 'write_csv', 'save_fig', 'check_choice', 'as_py', 'head_str', 'positive',
+           'unit', 'non_negative', 'fraction', 'boolean', 'Param', 'balmix_cache', 'package_versions', 'check_counts']
 
 # %% ../nbs/00_core.ipynb #c005
 def atomic_write(fn, # File to write
@@ -108,6 +108,18 @@ class Param:
 def balmix_cache() -> Path:
     "Cache folder of balmix (`$BALMIX_CACHE`, default `~/.cache/balmix`)"
     return Path(os.environ.get('BALMIX_CACHE', '~/.cache/balmix')).expanduser()
+
+# %% ../nbs/00_core.ipynb #cp01
+VERSIONED = ('torch', 'torchvision', 'timm', 'fastai', 'fastcore', 'numpy', 'pillow', 'scikit-learn', 'pydicom')
+
+def package_versions(names=VERSIONED, # Distribution names
+                    ) -> dict:
+    "Installed version of each package of `names` (None where it is not installed)"
+    from importlib.metadata import version, PackageNotFoundError
+    def v(n):
+        try: return version(n)
+        except PackageNotFoundError: return None
+    return {n: v(n) for n in names}
 
 # %% ../nbs/00_core.ipynb #c008x
 def check_counts(counts, # Training items per class, n_1..n_K

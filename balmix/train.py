@@ -10,7 +10,7 @@ import numpy as np, pandas as pd
 from fastcore.all import *
 from fastai.torch_core import set_seed
 from sklearn.metrics import confusion_matrix, recall_score
-from .core import write_json, write_csv, save_fig
+from .core import write_json, write_csv, save_fig, package_versions
 from .methods import as_spec, spec_name, check_task, task_kind, PAPER
 from .metrics import score, bootstrap
 from .calibration import calibrate, plot_reliability, apply_temperature, prob_logits
@@ -165,7 +165,8 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     config = dict(name=spec_name(spec), **spec, arch=arch, epochs=epochs, size=size, bs=bs, lr=lr, task=task, fold=fold,
                   pretrained=pretrained, weights_source=getattr(learn.model, 'weights_source', None), n_boot=n_boot,
                   train_counts=counts,  # multi-label: positives per label
-                  precision=precision, channels_last=channels_last, intensity=intensity, inner_valid=inner)
+                  precision=precision, channels_last=channels_last, intensity=intensity, inner_valid=inner,
+                  versions=package_versions())  # the same seed gives the same numbers for the same packages
     best = int(hist[t['monitor']].idxmax())
     res = dict(config=config, run_id=run_id, seed=seed, vocab=[str(v) for v in vocab], best_epoch=best, monitor=t['monitor'],
                valid=dict(epoch=best, scores=hist.drop(columns=['epoch', 'train_loss']).loc[best].to_dict()), test=dict(test, part=part[1]))
