@@ -13,10 +13,10 @@ from ..core import as_py, head_str
 from .images import image_files
 
 # %% auto #0
-__all__ = ['DR_GRADES', 'SPLITS', 'LABEL_DELIM', 'make_table', 'table_vocab', 'table_counts', 'is_multilabel', 'label_sets',
-           'table_multihot', 'npz_images', 'missing_images', 'check_images_exist', 'check_labels', 'check_table',
-           'stratified_split', 'stratified_folds', 'split_or_folds', 'read_csv_cols', 'check_grades', 'check_unique',
-           'find_images']
+__all__ = ['DR_GRADES', 'SPLITS', 'LABEL_DELIM', 'MEDMNIST_SPLITS', 'make_table', 'table_vocab', 'table_counts', 'is_multilabel',
+           'label_sets', 'table_multihot', 'npz_images', 'npz_split_arrays', 'missing_images', 'check_images_exist',
+           'check_labels', 'check_table', 'stratified_split', 'stratified_folds', 'split_or_folds', 'read_csv_cols',
+           'check_grades', 'check_unique', 'find_images']
 
 # %% ../../nbs/07_data_core.ipynb #c005
 DR_GRADES = [0, 1, 2, 3, 4]
@@ -93,6 +93,22 @@ def npz_images(df:pd.DataFrame, # A table whose images are in a `.npz` (`df.attr
     fn = df.attrs['npz']
     if not os.path.exists(fn): raise FileNotFoundError(f"The table's image array {fn} does not exist")
     return _load_npz(str(fn), tuple(df.attrs.get('npz_keys', ['images'])), os.path.getmtime(fn))
+
+# %% ../../nbs/07_data_core.ipynb #c008m
+MEDMNIST_SPLITS = {'train': 'train', 'val': 'valid', 'test': 'test'}
+
+def npz_split_arrays(npz, # A MedMNIST-style `.npz`: `{train,val,test}_images` and `{train,val,test}_labels`
+                    ) -> tuple:
+    "Label arrays, image counts and label names (None if absent) of the splits of `npz`, refusing missing arrays and miscounts"
+    with np.load(npz) as d:
+        need = [f'{k}_{w}' for k in MEDMNIST_SPLITS for w in ('images','labels')]
+        miss = [k for k in need if k not in d.files]
+        if miss: raise ValueError(f"{npz} lacks the array(s) {miss}: expected {need}, found {d.files}")
+        labs, ns = [d[f'{k}_labels'] for k in MEDMNIST_SPLITS], [len(d[f'{k}_images']) for k in MEDMNIST_SPLITS]
+        names = d['label_names'].tolist() if 'label_names' in d.files else None
+    for k,l,m in zip(MEDMNIST_SPLITS, labs, ns):
+        if len(l)!=m: raise ValueError(f"{npz}: {k}_labels has {len(l)} label rows for {m} images")
+    return labs, ns, names
 
 # %% ../../nbs/07_data_core.ipynb #c011
 def missing_images(df:pd.DataFrame, # A balmix table

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.all import *
 from ..core import as_py, head_str
-from .core import (LABEL_DELIM, make_table, check_table, table_vocab, table_multihot, split_or_folds, read_csv_cols, check_unique)
+from .core import (LABEL_DELIM, MEDMNIST_SPLITS, make_table, check_table, table_vocab, table_multihot, split_or_folds,
+                               read_csv_cols, check_unique, npz_split_arrays)
 
 # %% auto #0
 __all__ = ['multihot_table', 'ml_strata', 'npz_multihot_table', 'ml_csv_table', 'drop_untrained_labels', 'load_ml_table']
@@ -54,19 +55,11 @@ def ml_strata(Y, # Multi-hot labels, (N, K)
     return key
 
 # %% ../../nbs/08a_data_multilabel.ipynb #a011
-_NPZ_SPLITS = {'train': 'train', 'val': 'valid', 'test': 'test'}
-
 def _npz_arrays(npz):
     "Multi-hot label arrays, image counts and label names (or None) of the splits of `npz`"
-    with np.load(npz) as d:
-        need = [f'{k}_{w}' for k in _NPZ_SPLITS for w in ('images','labels')]
-        miss = [k for k in need if k not in d.files]
-        if miss: raise ValueError(f"{npz} lacks the array(s) {miss}: expected {need}, found {d.files}")
-        labs, ns = [d[f'{k}_labels'] for k in _NPZ_SPLITS], [len(d[f'{k}_images']) for k in _NPZ_SPLITS]
-        names = d['label_names'].tolist() if 'label_names' in d.files else None
-    for k,l,m in zip(_NPZ_SPLITS, labs, ns):
+    labs, ns, names = npz_split_arrays(npz)
+    for k,l in zip(MEDMNIST_SPLITS, labs):
         if l.ndim!=2 or l.shape[1]!=labs[0].shape[1]: raise ValueError(f"{npz}: {k}_labels has shape {l.shape}: expected multi-hot labels (n_images, {labs[0].shape[-1]})")
-        if len(l)!=m: raise ValueError(f"{npz}: {k}_labels has {len(l)} label rows for {m} images")
     return labs, ns, names
 
 def npz_multihot_table(npz, # A MedMNIST-style `.npz` with multi-hot `*_labels` (ChestMNIST layout)
@@ -78,7 +71,7 @@ def npz_multihot_table(npz, # A MedMNIST-style `.npz` with multi-hot `*_labels` 
     k = labs[0].shape[1]
     if names is not None and len(names)!=k: raise ValueError(f"{npz}: label_names has {len(names)} names for {k} labels")
     return check_table(multihot_table(np.arange(sum(ns)), np.concatenate(labs), names or list(map(str, range(k))), where=f' in {npz}',
-                                      split=np.repeat(list(_NPZ_SPLITS.values()), ns), npz=str(npz), npz_keys=[f'{s}_images' for s in _NPZ_SPLITS]))
+                                      split=np.repeat(list(MEDMNIST_SPLITS.values()), ns), npz=str(npz), npz_keys=[f'{s}_images' for s in MEDMNIST_SPLITS]))
 
 # %% ../../nbs/08a_data_multilabel.ipynb #a014
 _SPLIT_NAMES = {'train':'train', 'training':'train', 'valid':'valid', 'val':'valid', 'validation':'valid', 'test':'test'}

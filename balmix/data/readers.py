@@ -12,13 +12,13 @@ from ..core import check_choice, as_py, head_str
 from ..methods import check_task
 from .images import image_files
 from .core import (DR_GRADES, make_table, check_table, check_labels, stratified_split, stratified_folds,
-                              split_or_folds, read_csv_cols, check_grades, check_unique, find_images)
+                              split_or_folds, read_csv_cols, check_grades, check_unique, find_images, MEDMNIST_SPLITS, npz_split_arrays)
 from .synth import synth_fundus
 from .multilabel import load_ml_table
 
 # %% auto #0
-__all__ = ['MESSIDOR_COLS', 'KVASIR_FINDINGS', 'KVASIR_COLS', 'MEDMNIST_SPLITS', 'eyepacs_table', 'messidor2_table',
-           'hyper_kvasir_table', 'medmnist_table', 'folder_table', 'csv_table', 'load_table']
+__all__ = ['MESSIDOR_COLS', 'KVASIR_FINDINGS', 'KVASIR_COLS', 'eyepacs_table', 'messidor2_table', 'hyper_kvasir_table',
+           'medmnist_table', 'folder_table', 'csv_table', 'load_table']
 
 # %% ../../nbs/09_data_readers.ipynb #c008
 def _dr_rows(csv, folder, ext, cols=('image','level')):
@@ -148,18 +148,11 @@ def hyper_kvasir_table(path, # The dataset folder (holding `labeled-images/`), o
     return check_table(t)
 
 # %% ../../nbs/09_data_readers.ipynb #c019
-MEDMNIST_SPLITS = {'train': 'train', 'val': 'valid', 'test': 'test'}
-
 def _medmnist_labels(npz):
     "The label arrays and image counts of each split of MedMNIST file `npz`"
-    with np.load(npz) as d:
-        need = [f'{k}_{w}' for k in MEDMNIST_SPLITS for w in ('images','labels')]
-        miss = [k for k in need if k not in d.files]
-        if miss: raise ValueError(f"{npz} lacks the array(s) {miss}: expected {need}, found {d.files}")
-        labs, ns = [d[f'{k}_labels'] for k in MEDMNIST_SPLITS], [len(d[f'{k}_images']) for k in MEDMNIST_SPLITS]
-    for k,l,m in zip(MEDMNIST_SPLITS, labs, ns):
+    labs, ns, _ = npz_split_arrays(npz)
+    for k,l in zip(MEDMNIST_SPLITS, labs):
         if l.ndim>1 and l.shape[1]!=1: raise ValueError(f"{npz}: {k}_labels has shape {l.shape}: multi-hot labels need --task multilabel, expected one class per image")
-        if len(l)!=m: raise ValueError(f"{npz}: {k}_labels has {len(l)} labels for {m} images")
     return labs, ns
 
 def medmnist_table(npz, # The MedMNIST `.npz` file
