@@ -41,17 +41,20 @@ class WeightedLoss(nn.Module):
     def __init__(self,
                  weight, # Weight of every class
                  reduction:str='mean', # 'mean', 'sum' or 'none', applied after weighting
+                 weighted_mean:bool=False, # 'mean' divides by the batch's summed weights, as `F.cross_entropy(weight=)`, not by N
                 ):
         super().__init__()
         self.register_buffer('weight', torch.as_tensor(weight, dtype=torch.float32))
-        self.reduction = reduction
+        self.reduction, self.weighted_mean = reduction, weighted_mean
 
     def forward(self,
                 inp, # Logits, (N, K)
                 targ, # Integer classes, (N,)
                ):
-        loss = self.per_item(inp, targ) * self.weight.to(inp.device)[targ]
-        return loss.mean() if self.reduction=='mean' else loss.sum() if self.reduction=='sum' else loss
+        w = self.weight.to(inp.device)[targ]
+        loss = self.per_item(inp, targ) * w
+        if self.reduction=='mean': return loss.sum()/w.sum() if self.weighted_mean else loss.mean()
+        return loss.sum() if self.reduction=='sum' else loss
 
 class CBFocal(WeightedLoss):
     "Per-item `weight[y] * (1-p_y)^gamma * CE`, reduced by `reduction`"
@@ -124,8 +127,9 @@ class AdjustedCE(WeightedLoss):
                  margin=0., # Subtracted from the logit of the true class only, one value per class (LDAM)
                  s:float=1., # Scale of the adjusted logits
                  reduction:str='mean', # 'mean', 'sum' or 'none', applied after weighting
+                 weighted_mean:bool=False, # 'mean' divides by the batch's summed weights (LDAM-DRW's official reduction)
                 ):
-        super().__init__(weight, reduction)
+        super().__init__(weight, reduction, weighted_mean)
         for k,v in dict(offset=offset, margin=margin).items():
             self.register_buffer(k, torch.as_tensor(v, dtype=torch.float32).expand_as(self.weight).clone())
         self.s = s
@@ -176,7 +180,8 @@ class LDAMLoss(ClassLoss):
                 ):
         store_attr('counts,max_m,s')
         m = ldam_margins(counts, max_m)
-        super().__init__(AdjustedCE, weight=np.ones_like(m), margin=m, s=positive('s', s), axis=axis, reduction=reduction)
+        super().__init__(AdjustedCE, weight=np.ones_like(m), margin=m, s=positive('s', s), axis=axis, reduction=reduction,
+                         weighted_mean=True)  # F.cross_entropy(weight=)'s mean, as the official LDAM-DRW code: DRW's weights do not shrink the loss
 
     @property
     def margins(self):

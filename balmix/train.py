@@ -178,12 +178,12 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     if info: res['run_info'] = info
     res['timings'] = dict(fit_s=t_fit-t0, predict_s=time.time()-t_fit, total_s=time.time()-t0)
     if is_main():
-        if not ml:  # single-label: right and wrong test images per class
-          try: table_cam_gallery(learn, table, preds, config['train_counts'], out/'cam_gallery.png', part=part[0], seed=seed)
-          except ValueError as e: warnings.warn(f"No cam_gallery.png: {e}")  # e.g. a backbone without convolutional maps
         _write_run(out, res, hist=hist, preds=preds, vocab=vocab, ext_preds=ext_preds if external is not None else None)
         save_model_info(learn, arch, task, temperature=res['test']['calibration'].get('temperature'), thresholds=res['test'].get('thresholds'))
         (out/'last.pth').unlink(missing_ok=True)
+        if not ml:  # single-label: right and wrong test images per class, drawn once the run's results are safe
+            try: table_cam_gallery(learn, table, preds, config['train_counts'], out/'cam_gallery.png', part=part[0], seed=seed)
+            except Exception as e: warnings.warn(f"No cam_gallery.png: {type(e).__name__}: {e}")  # e.g. no convolutional map, out of memory
     return res
 
 def _write_run(out, res, hist, preds, vocab, ext_preds=None):

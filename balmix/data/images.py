@@ -61,7 +61,9 @@ def intensity_window(x, # Pixel values
     if r=='none': raise ValueError("Intensity rule 'none' has no window: it reads 8-bit images only")
     if r.startswith('fixed:'): return tuple(float(o) for o in r[6:].split(','))
     lo, hi = (np.nanmin(x), np.nanmax(x))
-    if r=='percentile' and hi>lo: lo, hi = np.nanpercentile(x, PERCENTILES[0], method='lower'), np.nanpercentile(x, PERCENTILES[1], method='higher')
+    if r=='percentile' and hi>lo:
+        pl, ph = np.nanpercentile(x, PERCENTILES[0], method='lower'), np.nanpercentile(x, PERCENTILES[1], method='higher')
+        if ph>pl: lo, hi = pl, ph  # else under 0.5 % of the pixels differ from the rest: the min-max window keeps them
     return float(lo), float(lo) if hi<=lo else float(hi)
 
 def window_uint8(x, # Pixel values, any shape and type
