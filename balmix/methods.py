@@ -81,10 +81,11 @@ class Loss(_Entry):
                  head_defaults:dict|None=None, # Defaults that differ on another head: {head: {param: value}}
                  cb:str|None=None, # Import path of a callback the loss comes with (e.g. `DRW`)
                  cb_params:dict|None=None, # Parameters of that callback: {name of `PARAMS`: its argument}
-                 task:str='single'): # The targets it takes: 'single' (a class per item) or 'multilabel' (multi-hot)
+                 task:str='single', # The targets it takes: 'single' (a class per item) or 'multilabel' (multi-hot)
+                 heads=('linear',)): # The heads it can train: a cosine head only for losses that scale the cosines (LDAM's s)
         cb_params = cb_params or {}
         super().__init__(doc, cls, tuple(params)+tuple(cb_params), fixed, counts=counts, head=head,
-                         head_defaults=head_defaults or {}, cb=cb, cb_params=cb_params, task=task)
+                         head_defaults=head_defaults or {}, cb=cb, cb_params=cb_params, task=task, heads=tuple(heads))
 
     def defaults(self, head:str|None=None) -> dict:
         "Defaults of `params` on `head` (None: the loss's): from the signatures of `cls` and `cb`, then `head_defaults`"
@@ -123,9 +124,9 @@ LOSSES = dict(
     la=Loss("Logit-adjusted loss (Menon et al., ICLR 2021)", 'balmix.losses.LogitAdjustedLoss', params=('tau',), counts=True),
     bsm=Loss("Balanced softmax (Ren et al., NeurIPS 2020)", 'balmix.losses.BalancedSoftmaxLoss', counts=True),
     ldam=Loss("LDAM loss (Cao et al., NeurIPS 2019)", 'balmix.losses.LDAMLoss', params=('max_m', 's'), counts=True,
-              head='cosine', head_defaults=dict(linear=dict(s=1.))),
+              head='cosine', heads=HEADS, head_defaults=dict(linear=dict(s=1.))),
     ldam_drw=Loss("LDAM loss with deferred re-weighting (Cao et al., NeurIPS 2019): class-balanced weights for the last epochs",
-                  'balmix.losses.LDAMLoss', params=('max_m', 's'), counts=True, head='cosine', head_defaults=dict(linear=dict(s=1.)),
+                  'balmix.losses.LDAMLoss', params=('max_m', 's'), counts=True, head='cosine', heads=HEADS, head_defaults=dict(linear=dict(s=1.)),
                   cb='balmix.losses.DRW', cb_params=dict(drw_frac='frac')),
 )
 PRESETS = {**{s: (s, 'ce') for s in STRATEGIES}, 'focal': ('instance', 'focal'), 'cb': ('instance', 'cb'),
@@ -149,7 +150,7 @@ LOSSES.update(
                 params=('tau',), counts=True, task='multilabel'),
 )
 ML_TWINS = dict(ce='bce', focal='focal_bce', la='la_bce')
-ML_STRATEGIES = ('instance', 'class', 'sqrt', 'prog', 'mixup', 'bmu', 'bcm')
+ML_STRATEGIES = ('instance', 'class', 'sqrt', 'mixup', 'bmu', 'bcm')  # not prog: its q=1 end is not instance sampling with multi-hot labels
 _KINDS = dict(single='single-label', multilabel='multi-label')
 
 def task_kind(task:str, # A name of `TASKS`
@@ -185,6 +186,8 @@ def check_method(method:str='bmu', # A name of `METHODS`: a preset of a batch st
     if loss is not None: check_choice(loss, LOSSES, 'loss')
     strategy, loss = PRESETS[method][0], (loss or PRESETS[method][1]) if task is None else task_loss(method, loss, task)
     head = check_choice(head or LOSSES[loss].head, HEADS, 'head')
+    if head not in LOSSES[loss].heads:
+        raise ValueError(f"Loss {loss!r} needs a linear classifier head, got head {head!r}: a cosine head is for losses that scale its cosines (ldam, ldam_drw)")
     if head not in STRATEGIES[strategy].heads:
         raise ValueError(f"{strategy} needs a {' or '.join(STRATEGIES[strategy].heads)} classifier head, got head {head!r}")
     given = {k:v for k,v in params.items() if v is not None}

@@ -75,7 +75,8 @@ def test_task_generic_folder(tmp_path):
     (['--weights', '/no/such.pth'], "balmix_train: error: Weights file /no/such.pth does not exist"),
     (['--precision', 'fp8'], "balmix_train: error: Unknown precision 'fp8': expected one of fp32, bf16, fp16"),
     (['--head', 'arc'], "balmix_train: error: Unknown head 'arc': expected one of linear, cosine"),
-    (['--method', 'tau_norm', '--head', 'cosine'], "balmix_train: error: tau_norm needs a linear classifier head, got head 'cosine'"),
+    (['--method', 'tau_norm', '--head', 'cosine'], "balmix_train: error: Loss 'ce' needs a linear classifier head, got head 'cosine'"),
+    (['--method', 'tau_norm', '--loss', 'ldam', '--head', 'cosine'], "balmix_train: error: tau_norm needs a linear classifier head, got head 'cosine'"),
     (['--method', 'ldam', '--drw_frac', '0.5'], "balmix_train: error: drw_frac is not a parameter of method 'ldam': it takes max_m, s"),
 ])
 def test_train_bad_arguments(tmp_path, args, msg):
