@@ -174,7 +174,7 @@ def balmix_compare(
     seeds:Param("Comma-separated seeds (splits without folds)", str)='0',
     out:Param("Output folder of the grid", str)='runs/compare',
     quick:Param("Small smoke-test preset: instance and bmu, 1 epoch, 32 px, 200 demo images", store_true)=False,
-    inner_valid:Param("CV: fraction of the training folds that validates (best epoch, tau, temperature), the held-out fold only tests (default 0.1 for kvasir); 0: the paper's protocol", float)=None,
+    inner_valid:Param("CV: fraction of the training folds that validates (best epoch, tau, temperature), the held-out fold only tests (default 0.1 for kvasir and multilabel); 0: the paper's protocol", float)=None,
     executor:Param("sequential (one cell after another here), local (--jobs cells at once, each its own process) or slurm (a job array)", str)='sequential',
     jobs:Param("--executor local: cells at once (each its own GPU, else cores // jobs threads)", int)=2,
     gpus:Param("--executor local: comma-separated GPU ids (default every visible one; '' for the CPU)", str)=None,
@@ -210,7 +210,7 @@ def balmix_compare(
         kw = _run_settings(o)
         table = load_table(o['task'], o['data'], o['folder'], n_folds=nf or None, synth_n=QUICK['synth_n'] if quick else 1000,
                            synth_size=kw['size'] if o['data'] is None else 64, **_ml_options(o))
-        iv = (0.1 if o['task']=='kvasir' else 0) if inner_valid is None else inner_valid
+        iv = (0.1 if o['task'] in ('kvasir', 'multilabel') else 0) if inner_valid is None else inner_valid  # multi-label: thresholds too
         if iv and not nf: raise ValueError(f"--inner_valid {iv} needs cross-validation (--folds)")
         if iv: table = inner_valid_split(table, iv)
         cells = grid_cells(specs, archs=_csv(archs), folds=range(nf) if nf else None, seeds=_csv(seeds, int))
@@ -247,6 +247,8 @@ def balmix_predict(
         from balmix.core import write_csv
         pr, items = load_model(model), image_list(data)
         if not items: raise ValueError(f"No image files in {data}")
+        if cam is not None and cam_class is None and pr.info.get('thresholds') is not None:
+            raise ValueError("A multi-label run predicts a set of labels per image: --cam needs --cam_class NAME, the label whose map to draw")
         if cam_class is not None:
             from balmix.explain import class_index
             class_index(pr.vocab, cam_class)  # an unknown class fails before predicting

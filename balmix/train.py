@@ -141,6 +141,8 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
                   pretrained=pretrained, data=data_id(table), intensity=intensity)  # images read otherwise: another run
     inner = table.attrs.get('inner_valid', True) if fold is not None and f'inner{fold}' in table else None  # fold validated by an inner split
     if inner is not None: run_id['inner_valid'] = inner
+    if ml and fold is not None and inner is None:  # the held-out fold would choose the per-label thresholds it is scored with
+        raise ValueError(f"Multi-label cross-validation chooses per-label thresholds on validation: fold {fold} needs an inner validation split (balmix_compare --task multilabel --folds N, inner_valid 0.1 by default; balmix.data.inner_valid_split)")
     if (done := finished_run(out, run_id, resume=resume, overwrite=overwrite)) is not None: return done
     if distributed: init_distrib()
     ck = Checkpoint(out/'last.pth', config=run_id, resume=resume)

@@ -124,3 +124,12 @@ def test_rfmid_one_epoch(tmp_path):
     m = json.loads((tmp_path/'rf'/'metrics.json').read_text())
     assert len(m['vocab'])==32 and len(m['dropped_labels'])==13 and m['test']['n']==296
     assert 0 < m['test']['scores']['map'] <= 1 and '13 labels with no training positive left out' in p.stdout
+
+def test_multilabel_cv_needs_inner_valid(tmp_path):
+    "A held-out fold never chooses the per-label thresholds it is scored with: without an inner split, training is refused before anything is read"
+    import numpy as np
+    from balmix.data import make_table, inner_valid_split
+    from balmix.train import train
+    t = make_table(image=['x.png']*20, label=['a|b', 'a', 'b', '']*5, vocab=['a', 'b'], fold=np.tile(range(2), 10), multilabel=True)
+    with pytest.raises(ValueError, match='fold 0 needs an inner validation split'): train(t, method='instance', task='multilabel', fold=0, out=tmp_path/'r')
+    assert 'inner0' in inner_valid_split(t, 0.2)

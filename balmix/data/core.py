@@ -171,7 +171,7 @@ def stratified_split(labels, # Label of each item
     try: _,vi = train_test_split(np.arange(len(labels)), test_size=valid_pct, stratify=labels, random_state=seed)
     except ValueError as e:
         v,c = np.unique(labels, return_counts=True)
-        raise ValueError(f"Cannot draw a stratified {valid_pct:.0%} {name} split: class {v[c.argmin()].tolist()!r} has {c.min()} item(s) ({e})") from None
+        raise ValueError(f"Cannot draw a stratified {valid_pct:.0%} {name} split: class {as_py(v[c.argmin()])!r} has {c.min()} item(s) ({e})") from None
     res[vi] = name
     return res
 

@@ -20,7 +20,8 @@ from fastai.vision.augment import Resize, ResizeMethod, aug_transforms, Saturati
 from ..core import head_str
 from ..sampling import NonBlockingDL
 from .images import open_image, array_image, image_info, image_formats, check_intensity
-from .core import check_table, check_labels, table_vocab, npz_images, stratified_split, is_multilabel, label_sets, LABEL_DELIM
+from .core import check_table, check_labels, table_vocab, npz_images, stratified_split, is_multilabel, label_sets, LABEL_DELIM, table_multihot
+from .multilabel import ml_strata
 
 # %% auto #0
 __all__ = ['TableImage', 'verify_table', 'paper_augs', 'inner_valid_split', 'table_dls', 'table_test_dl']
@@ -103,9 +104,10 @@ def inner_valid_split(table:pd.DataFrame, # A table with folds
     if 'fold' not in table.columns: raise ValueError(f"An inner validation split needs a table with folds: it has {list(table.columns)}")
     if not 0 < frac < 1: raise ValueError(f"inner_valid={frac} is not a fraction in (0, 1)")
     df, folds = table.copy(), table['fold'].to_numpy()
+    strata = ml_strata(table_multihot(df)) if is_multilabel(df) else df['label'].to_numpy()  # multi-label: by each item's rarest label
     for k in sorted(np.unique(folds).tolist()):
         rest, col = np.flatnonzero(folds!=k), np.zeros(len(df), bool)
-        col[rest[stratified_split(df['label'].to_numpy()[rest], frac, seed+k)=='valid']] = True
+        col[rest[stratified_split(strata[rest], frac, seed+k)=='valid']] = True
         df[f'inner{k}'] = col
     df.attrs['inner_valid'] = frac
     return df
