@@ -98,7 +98,8 @@ def _run(prog, f):
     except (ValueError, FileNotFoundError) as e: _fail(prog, e)
     except Exception as e:
         from balmix.models import PretrainedUnavailable
-        if isinstance(e, PretrainedUnavailable): _fail(prog, e)
+        from submitit.core.utils import FailedJobError  # sbatch refused the array (partition, time, resources)
+        if isinstance(e, (PretrainedUnavailable, FailedJobError)): _fail(prog, e)
         raise
 
 def print_scores(res, task):

@@ -38,7 +38,7 @@ def summary(datasets=DATASETS) -> str:
     cols = [t for t, *_ in datasets]
     parts = []
     for which, title in ((2, 'grids of earlier sessions (their own instance runs; `ldam` there: linear head)'),
-                         (3, 'grids re-run at this commit (instance re-run; `ldam`: cosine head)')):
+                         (3, 'grids of this session (instance re-run; `ldam`: cosine head; choices on validation)')):
         cells = {d[0]: block(d[which], d[1]) for d in datasets}
         rows = list(dict.fromkeys(m for c in cells.values() for m in c))
         if not rows: continue

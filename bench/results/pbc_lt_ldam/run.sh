@@ -12,3 +12,9 @@ for s in 0 1 2 3 4; do
   balmix_compare --task generic --data ../shared/data/pbc_lt/labels.csv \
     --archs tf_efficientnet_lite0 --pretrained --size 64 --bs 32 --epochs 3 --methods instance --seeds $s --out runs/pbc_ldam
 done
+# ldam_drw re-run at commit 50ad969 (LDAM's loss averaged over the batch's summed class weights, as the official code),
+# into its own folder; the tables merge both: balmix_compare --task generic --report runs/pbc_ldam runs/pbc_drw --out OUT
+for s in 0 1 2 3 4; do
+  balmix_compare --task generic --data ../shared/data/pbc_lt/labels.csv \
+    --archs tf_efficientnet_lite0 --pretrained --size 64 --bs 32 --epochs 3 --methods ldam_drw --seeds $s --out runs/pbc_drw
+done

@@ -12,3 +12,9 @@ for s in 0 1 2 3 4; do
   balmix_compare --task dr --data ../shared/data/retinamnist/retinamnist.npz \
     --archs tf_efficientnet_lite0 --pretrained --size 64 --bs 32 --epochs 5 --methods instance --seeds $s --out runs/retina_ldam
 done
+# ldam_drw re-run at commit 50ad969 (LDAM's loss averaged over the batch's summed class weights, as the official code),
+# into its own folder; the tables merge both: balmix_compare --task dr --report runs/retina_ldam runs/retina_drw --out OUT
+for s in 0 1 2 3 4; do
+  balmix_compare --task dr --data ../shared/data/retinamnist/retinamnist.npz \
+    --archs tf_efficientnet_lite0 --pretrained --size 64 --bs 32 --epochs 5 --methods ldam_drw --seeds $s --out runs/retina_drw
+done
