@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image
-import pydicom
+import pydicom, pydicom.misc
 from pydicom.pixels import apply_modality_lut, apply_voi_lut, apply_color_lut, get_decoder
 from fastcore.all import *
 from fastai.data.transforms import get_files, image_extensions
@@ -88,7 +88,7 @@ _DEEP_MODES = ('I;16', 'I;16B', 'I;16L', 'I;16N', 'I', 'F')  # PIL modes whose o
 
 def _pil_bits(im, fn) -> int:
     "Bits per sample of file `fn` opened by PIL as `im`: the PNG or TIFF header's (PIL reads 16-bit colour as 8 bits), else the mode's"
-    if im.format=='PNG':
+    if im.format=='PNG' and im.mode in ('RGB', 'RGBA', 'LA'):  # the modes in which PIL hides a 16-bit file's depth
         with open(fn, 'rb') as f: return f.read(25)[24]  # the IHDR chunk's bit depth
     if im.format=='TIFF' and 258 in im.tag_v2: return max(L(im.tag_v2[258]))  # BitsPerSample
     return {'1': 1, 'I': 32, 'F': 32}.get(im.mode, 16 if im.mode.startswith('I;16') else 8)
@@ -116,10 +116,12 @@ def _read_pil(fn, rule):
     return Image.fromarray(_deep8(a, rule, what)).convert('RGB')
 
 # %% ../../nbs/06a_data_images.ipynb #r015
+_PIL_EXTS = frozenset({'.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.gif', '.webp'})
+
 def is_dicom(fn) -> bool:
-    "Whether file `fn` is DICOM: named `.dcm`/`.dicom`, or holding `DICM` at byte 128 (the DICOM preamble)"
-    if Path(fn).suffix.lower() in ('.dcm', '.dicom'): return True
-    with open(fn, 'rb') as f: return f.read(132)[128:]==b'DICM'
+    "Whether file `fn` is DICOM: named `.dcm`/`.dicom`, or (any name but an ordinary image's) holding the DICOM preamble"
+    s = Path(fn).suffix.lower()
+    return s in ('.dcm', '.dicom') or (s not in _PIL_EXTS and pydicom.misc.is_dicom(fn))  # no extra open per JPEG/PNG read
 
 def check_dicom(ds):
     "Raise an `ImageError` if DICOM dataset `ds` is multi-frame, or compressed with a transfer syntax no installed package decodes"
