@@ -4,7 +4,7 @@
 
 # %% ../nbs/16a_executors.ipynb #e002
 from __future__ import annotations
-import contextlib, os, pickle, subprocess, sys, time
+import os, pickle, subprocess, sys, time
 from functools import partial
 from pathlib import Path
 import submitit
@@ -15,22 +15,18 @@ from .experiments import run_grid
 from .train import train
 
 # %% auto #0
-__all__ = ['EXECUTORS', 'cores', 'cell_resources', 'ddp_main', 'torchrun_train', 'cell_job', 'CellJob', 'visible_gpus',
-           'run_local', 'slurm_minutes', 'run_slurm', 'run_cells']
+__all__ = ['EXECUTORS', 'cell_resources', 'ddp_main', 'torchrun_train', 'cell_job', 'CellJob', 'visible_gpus', 'run_local',
+           'slurm_minutes', 'run_slurm', 'run_cells']
 
 # %% ../nbs/16a_executors.ipynb #e005
-def cores() -> int:
-    "CPU cores this process may use"
-    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
-
 def cell_resources(jobs:int, # Cells at once asked for
                    gpus=(), # GPU ids to share out (none: CPU)
                    nproc:int=1, # GPUs of each cell (DDP)
-                   ncores:int|None=None, # CPU cores (default: `cores()`)
+                   ncores:int|None=None, # CPU cores (default: fastcore's `num_cpus()`, those this process may use)
                   ) -> tuple:
     "Cells at once and CPU threads per cell (None with GPUs)"
     if jobs<1: raise ValueError(f"--jobs {jobs}: expected at least 1")
-    if not gpus: return jobs, max(1, (ncores or cores())//jobs)
+    if not gpus: return jobs, max(1, (ncores or num_cpus())//jobs)
     if len(gpus)<nproc: raise ValueError(f"A cell needs {nproc} GPUs but only {len(gpus)} are given ({','.join(map(str, gpus))})")
     return min(jobs, len(gpus)//nproc), None
 
@@ -76,16 +72,6 @@ def _outcome(job, cell, out):
 def _counts(res, n, todo):
     return dict(run=res.count('ran'), skipped=n-todo+res.count('done'), failed=res.count('failed'), elsewhere=res.count('claimed'))
 
-@contextlib.contextmanager
-def _environ(**kw):
-    old = {k: os.environ.get(k) for k in kw}
-    os.environ.update({k: str(v) for k,v in kw.items()})
-    try: yield
-    finally:
-        for k,v in old.items():
-            if v is None: os.environ.pop(k, None)
-            else: os.environ[k] = v
-
 def visible_gpus() -> list:
     "Ids of the CUDA devices this process sees"
     import torch
@@ -114,7 +100,7 @@ def run_local(table, # The dataset's table
         while todo and len(running)<jobs:
             c = todo.pop(0); g, free = free[:nproc], free[nproc:]
             ex.update_parameters(timeout_min=60*24*365, gpus_per_node=len(g), visible_gpus=tuple(g))
-            with _environ(**({} if g else dict(OMP_NUM_THREADS=threads))):
+            with modified_env(**({} if g else dict(OMP_NUM_THREADS=str(threads)))):
                 running[ex.submit(cell_job, table, c, out, threads=threads, nproc=nproc, **kwargs)] = (g, c)
         time.sleep(poll)
     return _counts(res, len(cells), n)
