@@ -205,8 +205,11 @@ def balmix_compare(
         from balmix.models import check_arch
         from balmix.data import load_table, messidor2_table, inner_valid_split
         from balmix.experiments import grid_cells
-        from balmix.executors import run_cells
+        from balmix.executors import run_cells, EXECUTORS, slurm_minutes
+        from balmix.core import check_choice
         for a in _csv(archs): check_arch(a)
+        check_choice(executor, EXECUTORS, 'executor')  # the executor's options before any data is read
+        if executor=='slurm': slurm_minutes(slurm_time)
         nf = check_task(o['task'])['n_folds'] if folds is None else folds
         kw = _run_settings(o)
         table = load_table(o['task'], o['data'], o['folder'], n_folds=nf or None, synth_n=QUICK['synth_n'] if quick else 1000,

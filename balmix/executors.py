@@ -110,9 +110,10 @@ def slurm_minutes(t) -> int:
     "Minutes of a SLURM time: minutes, `H:MM:SS`, `MM:SS` or `D-HH:MM:SS`"
     if isinstance(t, (int, float)) or str(t).isdigit(): return int(t)
     d, _, hms = str(t).rpartition('-')
-    p = [int(x) for x in hms.split(':')]
+    try: p, d = [int(x) for x in hms.split(':')], int(d or 0)
+    except ValueError: raise ValueError(f"SLURM time {t!r}: expected minutes, MM:SS, H:MM:SS or D-HH:MM:SS") from None
     h, m, s = ([0]*(3-len(p)) + p) if len(p)>1 else (0, p[0], 0)
-    return int(d or 0)*24*60 + h*60 + m + (s>0)
+    return d*24*60 + h*60 + m + (s>0)
 
 @delegates(run_cell, but=['runner'])
 def run_slurm(table, # The dataset's table

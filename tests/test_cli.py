@@ -97,6 +97,8 @@ def test_method_checked_before_data_is_read(tmp_path):
     (['--methods', 'instance,smote'], f"Unknown method 'smote': expected one of {', '.join(METHODS)}"),
     (['--methods', 'instance,focal', '--q', '0.5'], "q is not a parameter of any method of the grid (instance, focal)"),
     (['--alphas', '0.1,0'], "alpha must be a number > 0, got 0.0"),
+    (['--executor', 'slurmm'], "Unknown executor 'slurmm': expected one of sequential, local, slurm"),
+    (['--executor', 'slurm', '--slurm_time', 'abc'], "SLURM time 'abc': expected minutes, MM:SS, H:MM:SS or D-HH:MM:SS"),
 ])
 def test_compare_bad_arguments(tmp_path, args, msg):
     p = run('balmix_compare', *args, cwd=tmp_path)
