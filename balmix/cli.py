@@ -214,7 +214,7 @@ def balmix_compare(
         kw = _run_settings(o)
         table = load_table(o['task'], o['data'], o['folder'], n_folds=nf or None, synth_n=QUICK['synth_n'] if quick else 1000,
                            synth_size=kw['size'] if o['data'] is None else 64, **_ml_options(o))
-        iv = (0.1 if o['task'] in ('kvasir', 'multilabel') else 0) if inner_valid is None else inner_valid  # multi-label: thresholds too
+        iv = (0.1 if nf and o['task'] in ('kvasir', 'multilabel') else 0) if inner_valid is None else inner_valid  # multi-label: thresholds too
         if iv and not nf: raise ValueError(f"--inner_valid {iv} needs cross-validation (--folds)")
         if iv: table = inner_valid_split(table, iv)
         cells = grid_cells(specs, archs=_csv(archs), folds=range(nf) if nf else None, seeds=_csv(seeds, int))
