@@ -12,8 +12,8 @@ from .core import write_json
 from .train import train
 
 # %% auto #0
-__all__ = ['claim_info', 'claim_alive', 'read_claim', 'claim_cell', 'release_cell', 'cell_done', 'run_cell', 'write_grid',
-           'grid_status']
+__all__ = ['claim_info', 'claim_alive', 'read_claim', 'claim_cell', 'release_cell', 'cell_done', 'run_cell', 'cell_counts',
+           'write_grid', 'grid_status']
 
 # %% ../nbs/15a_cells.ipynb #k005
 def _now(): return datetime.datetime.now().isoformat(timespec='seconds')
@@ -119,6 +119,13 @@ def run_cell(table, # The dataset's table
         _failed(d, e)
         return 'failed'
     finally: release_cell(d)
+
+# %% ../nbs/15a_cells.ipynb #cc01
+def cell_counts(res, # `run_cell`'s outcomes of the cells that were not complete
+                n_cells:int, # Cells of the grid
+               ) -> dict:
+    "What a grid run did: cells trained, skipped as complete, failed, and claimed by another driver"
+    return dict(run=res.count('ran'), skipped=n_cells-len(res)+res.count('done'), failed=res.count('failed'), elsewhere=res.count('claimed'))
 
 # %% ../nbs/15a_cells.ipynb #k012
 def write_grid(out, # Output folder of the grid

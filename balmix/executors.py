@@ -10,7 +10,7 @@ from pathlib import Path
 import submitit
 from fastcore.all import *
 from .core import write_json
-from .cells import cell_done, run_cell, write_grid
+from .cells import cell_done, run_cell, write_grid, cell_counts
 from .experiments import run_grid
 from .train import train
 
@@ -69,8 +69,6 @@ def _outcome(job, cell, out):
                                                                       traceback=str(e).splitlines()[-15:], job=str(job.job_id)))
         return 'failed'
 
-def _counts(res, n, todo):
-    return dict(run=res.count('ran'), skipped=n-todo+res.count('done'), failed=res.count('failed'), elsewhere=res.count('claimed'))
 
 def visible_gpus() -> list:
     "Ids of the CUDA devices this process sees"
@@ -103,7 +101,7 @@ def run_local(table, # The dataset's table
             with modified_env(**({} if g else dict(OMP_NUM_THREADS=str(threads)))):
                 running[ex.submit(cell_job, table, c, out, threads=threads, nproc=nproc, **kwargs)] = (g, c)
         time.sleep(poll)
-    return _counts(res, len(cells), n)
+    return cell_counts(res, len(cells))
 
 # %% ../nbs/16a_executors.ipynb #e013
 def slurm_minutes(t) -> int:
@@ -132,7 +130,7 @@ def run_slurm(table, # The dataset's table
     "Run the cells of `cells` not complete in `out` as a SLURM job array through submitit; counts, or the job id with `detach`"
     out = Path(out); write_grid(out, cells)
     todo = [c for c in cells if not cell_done(out, c)]
-    if not todo: return _counts([], len(cells), 0)
+    if not todo: return cell_counts([], len(cells))
     ex = submitit.SlurmExecutor(folder=out/'.submitit'/'%j')
     p = dict(partition=partition, time=slurm_minutes(time), gpus_per_node=gpus_per_cell or None, cpus_per_task=cpus_per_cell, mem=mem,
              array_parallelism=array_parallelism, setup=list(setup) or None, nodes=1, ntasks_per_node=1, job_name='balmix')
@@ -144,7 +142,7 @@ def run_slurm(table, # The dataset's table
     print(f"Submitted {len(jobs)} cell(s) as SLURM job array {job_id} (logs in {out/'.submitit'/job_id})", flush=True)
     if detach: return dict(submitted=len(jobs), job=job_id)
     while not all(j.done() for j in jobs): time.sleep(poll)
-    return _counts([_outcome(j, c, out) for j, c in zip(jobs, todo)], len(cells), len(todo))
+    return cell_counts([_outcome(j, c, out) for j, c in zip(jobs, todo)], len(cells))
 
 # %% ../nbs/16a_executors.ipynb #e016
 EXECUTORS = ('sequential', 'local', 'slurm')

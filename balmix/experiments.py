@@ -11,7 +11,7 @@ from fastcore.all import *
 from fastprogress.fastprogress import progress_bar
 from .core import atomic_write, write_csv, save_fig
 from .methods import METHODS, PAPER_METHODS, PAPER_ALPHAS, PARAMS, boolean, method_grid, spec_name, check_task
-from .cells import cell_done, run_cell, write_grid
+from .cells import cell_done, run_cell, write_grid, cell_counts
 
 # %% auto #0
 __all__ = ['grid_cells', 'run_grid', 'calibration_columns', 'method_family', 'valid_score', 'collect', 'results_table',
@@ -39,7 +39,7 @@ def run_grid(table, # The dataset's table, shared by every cell
     write_grid(out, cells)
     todo = [c for c in cells if not cell_done(out, c)]
     res = [run_cell(table, c, out, **kwargs) for c in progress_bar(todo)]
-    return dict(run=res.count('ran'), skipped=len(cells)-len(todo)+res.count('done'), failed=res.count('failed'), elsewhere=res.count('claimed'))
+    return cell_counts(res, len(cells))
 
 # %% ../nbs/16_experiments.ipynb #c009
 def calibration_columns(task:str='dr', # A name of `TASKS`
