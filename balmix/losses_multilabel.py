@@ -11,8 +11,8 @@ from fastai.losses import BaseLoss
 from .core import non_negative, unit
 
 # %% auto #0
-__all__ = ['check_label_counts', 'SigmoidLoss', 'LabelLoss', 'WeightedBCE', 'FocalBCE', 'AsymmetricLoss', 'LogitAdjustedBCE',
-           'DBFunc', 'DBLoss']
+__all__ = ['check_label_counts', 'SigmoidLoss', 'LabelLoss', 'BCE', 'WeightedBCE', 'FocalBCE', 'AsymmetricLoss',
+           'LogitAdjustedBCE', 'DBFunc', 'DBLoss']
 
 # %% ../nbs/04a_losses_multilabel.ipynb #q005
 def check_label_counts(counts, # Training negatives and positives of each label, (K, 2) (`balmix.labels.label_counts`)
@@ -29,6 +29,8 @@ def check_label_counts(counts, # Training negatives and positives of each label,
 
 # %% ../nbs/04a_losses_multilabel.ipynb #q007
 def _reduce(loss, reduction):
+    "Per-item losses (summed over the labels), averaged or summed over the items as `reduction` says"
+    loss = loss.sum(-1)
     return loss.mean() if reduction=='mean' else loss.sum() if reduction=='sum' else loss
 
 class SigmoidLoss(nn.Module):
@@ -39,7 +41,7 @@ class SigmoidLoss(nn.Module):
                  gamma_pos:float=0., # Focusing exponent of the positives
                  gamma_neg:float=0., # Focusing exponent of the negatives
                  clip:float=0., # Probability margin m of the negatives
-                 reduction:str='mean', # 'mean', 'sum' or 'none'
+                 reduction:str='mean', # Over items of the per-item sums: 'mean', 'sum' or 'none'
                 ):
         super().__init__()
         for k,v in dict(pos_weight=pos_weight, offset=offset).items(): self.register_buffer(k, torch.as_tensor(v, dtype=torch.float32))
@@ -82,6 +84,13 @@ class LabelLoss(BaseLoss):
         return torch.sigmoid(x)
 
 # %% ../nbs/04a_losses_multilabel.ipynb #q009
+class BCE(LabelLoss):
+    "Binary cross-entropy of each label, summed over the labels"
+    def __init__(self,
+                 reduction:str='mean', # 'mean', 'sum' or 'none'
+                ):
+        super().__init__(SigmoidLoss, reduction=reduction)
+
 class WeightedBCE(LabelLoss):
     "BCE with each label's positives weighted by its training `n_neg/n_pos`"
     def __init__(self,

@@ -141,7 +141,7 @@ PARAMS.update(
     clip=Param(unit, 'c', 'Asymmetric loss: probability margin m of the negatives (p_m = max(p - m, 0))'),
 )
 LOSSES.update(
-    bce=Loss("Binary cross-entropy per label", 'fastai.losses.BCEWithLogitsLossFlat', task='multilabel'),
+    bce=Loss("Binary cross-entropy per label", 'balmix.losses_multilabel.BCE', task='multilabel'),
     wbce=Loss("BCE with positives weighted by n_neg/n_pos per label", 'balmix.losses_multilabel.WeightedBCE', counts=True, task='multilabel'),
     focal_bce=Loss("Sigmoid focal loss per label (Lin et al., ICCV 2017)", 'balmix.losses_multilabel.FocalBCE', params=('gamma',), task='multilabel'),
     asl=Loss("Asymmetric loss (Ridnik et al., ICCV 2021)", 'balmix.losses_multilabel.AsymmetricLoss', params=('gamma_neg', 'gamma_pos', 'clip'), task='multilabel'),
