@@ -1,7 +1,7 @@
 "One rank of the DDP tests: run by `torchrun --nproc_per_node 2 tests/ddp_worker.py OUTDIR` from tests/test_distributed.py"
 import sys, warnings
 from pathlib import Path
-import torch
+import numpy as np, torch
 from fastai.vision.all import *
 from balmix.sampling import sampled_dl, QSampling
 from balmix.callback import BalancedMixUp
@@ -10,6 +10,13 @@ from balmix.distributed import init_distrib, ddp_ctx, gather_preds, is_main, Dis
 from balmix.testing import synth_dls, tiny_cnn
 
 TRAIN_COUNTS, N_VALID, SEED = (200, 30, 10), 61, 1
+
+def ml_labels():
+    "Multi-hot labels (N, 3) for the training items: label 0 common, 1 and 2 rare and co-occurring with 0, a few items with none"
+    rng = np.random.default_rng(SEED)
+    y = (rng.random((sum(TRAIN_COUNTS), 3)) < [0.6, 0.08, 0.04]).astype(np.uint8)
+    y[1::2, 2] |= y[1::2, 1]  # co-occurrence
+    return y
 
 def data():
     "Train items of classes 0, 1, 2 in `TRAIN_COUNTS`, in a row, then `N_VALID` validation items of random classes"
@@ -37,6 +44,8 @@ def main(out):
     sdl = sampled_dl(dls.train, q=0, seed=SEED, rank=rank, world_size=ws)
     res['shares'] = [sdl.get_idxs() for _ in range(3)]
     res['n_batches'] = len(sdl)
+    mdl = sampled_dl(dls.train, q=0, seed=SEED, labels=ml_labels(), rank=rank, world_size=ws)  # multi-label: draw a label, then an item
+    res['ml_shares'] = [mdl.get_idxs() for _ in range(3)]
     res['seed_none'] = sampled_dl(dls.train, q=0, rank=rank, world_size=ws).seed
     res['plain'] = DistribDL(dls.train.new(shuffle=True)).get_idxs()
 

@@ -6,7 +6,7 @@ import numpy as np, pytest, torch
 from scipy.stats import chisquare
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ddp_worker import data, model, metrics, TRAIN_COUNTS, SEED
+from ddp_worker import data, model, metrics, ml_labels, TRAIN_COUNTS, SEED
 from fastai.learner import Learner
 from balmix.sampling import sampled_dl
 from balmix.distributed import gather_preds
@@ -45,6 +45,23 @@ def test_shares_rebuild_single_process_draw(ranks):
         assert [shares[k%WS][k//WS] for k in range(len(padded))]==padded
         assert sum(map(Counter, shares), Counter())==Counter(padded)
     assert res[0]['n_batches']==res[1]['n_batches']
+
+def test_multilabel_shares_rebuild_single_process_draw(ranks):
+    "Multi-hot labels: each rank keeps every second item of the single process's label-then-item draw, and the union draws labels uniformly"
+    res, _ = ranks
+    Y = ml_labels()
+    single = sampled_dl(data().train, q=0, seed=SEED, labels=Y)
+    assert single.multilabel and len(single.counts)==4  # three labels and the no-label group
+    groups = []
+    for epoch in range(3):
+        shares = [list(o['ml_shares'][epoch]) for o in res]
+        draw, cls = single.global_idxs(epoch, groups=True)
+        assert [shares[k%WS][k//WS] for k in range(len(draw))]==list(draw)
+        groups.append(cls)
+    # the group each item was drawn for is uniform over the 4 groups (q = 0), though label 0 is ~10x commoner than 2
+    assert chisquare(np.bincount(np.concatenate(groups), minlength=4)).pvalue > 0.01
+    union = np.concatenate([np.concatenate(o['ml_shares']) for o in res])
+    assert Y[union][:, 2].mean() > 3*Y[:, 2].mean()  # rare label 2 is drawn far more often than its share of the items
 
 def test_union_is_class_balanced(ranks):
     res, _ = ranks

@@ -133,3 +133,19 @@ def test_multilabel_cv_needs_inner_valid(tmp_path):
     t = make_table(image=['x.png']*20, label=['a|b', 'a', 'b', '']*5, vocab=['a', 'b'], fold=np.tile(range(2), 10), multilabel=True)
     with pytest.raises(ValueError, match='fold 0 needs an inner validation split'): train(t, method='instance', task='multilabel', fold=0, out=tmp_path/'r')
     assert 'inner0' in inner_valid_split(t, 0.2)
+
+@pytest.mark.slow
+def test_multilabel_distributed_two_cpu_processes(tmp_path):
+    "`balmix_train --task multilabel --distributed` under torchrun: 2 gloo processes draw label-balanced shares, the whole test split is gathered and scored once"
+    fn = fake_multilabel(tmp_path/'ml.npz', n=(40, 12, 13), size=16)  # 13 test items: the ranks' shares are unequal
+    cmd = [str(BIN/'torchrun'), '--standalone', '--nproc_per_node', '2', '--no-python', str(BIN/'balmix_train'), '--distributed',
+           '--task', 'multilabel', '--data', str(fn), '--method', 'bmu', *TINY, '--out', str(tmp_path/'o')]
+    p = subprocess.run(cmd, cwd=tmp_path, env=dict(ENV, PYTHONWARNINGS='ignore'), capture_output=True, text=True, timeout=600)
+    assert p.returncode==0, p.stderr[-3000:]
+    m = json.loads((tmp_path/'o'/'metrics.json').read_text())
+    pr = pd.read_csv(tmp_path/'o'/'preds.csv', keep_default_na=False)
+    assert m['test']['n']==13 and len(pr)==13 and p.stdout.count('| test | 13 |')==1
+    assert sorted(pr.image.astype(int))==list(range(52, 65))  # every test item once, none padded in twice
+    vocab = m['vocab']; Y = np.array([[v in s.split('|') for v in vocab] for s in pr.label], dtype=int)
+    has = Y.any(0)
+    assert m['test']['scores']['map'] == pytest.approx(average_precision_score(Y[:, has], pr[[f'p_{v}' for v in vocab]].to_numpy()[:, has], average='macro'))

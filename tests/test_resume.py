@@ -2,7 +2,7 @@
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd, pytest, torch
-from balmix.testing import fake_folder
+from balmix.testing import fake_folder, fake_multilabel
 
 BIN = Path(sys.executable).parent
 ENV = dict(os.environ, OMP_NUM_THREADS='1')
@@ -41,10 +41,14 @@ def kill_after_epoch_1(tmp_path, args, out):
 def state(fn): return torch.load(fn, weights_only=True)
 
 @pytest.mark.slow
-@pytest.mark.parametrize('method', ['instance', 'class', 'bmu', 'crt', 'tau_norm'])
+@pytest.mark.parametrize('method', ['instance', 'class', 'bmu', 'crt', 'tau_norm', 'multilabel-bmu'])
 def test_killed_and_resumed_equals_uninterrupted(tmp_path, method):
-    data = fake_folder(tmp_path/'f', classes=('cat', 'dog', 'eel'), n=[24, 10, 6], splits=None)
-    args = [*ARGS, '--data', data, '--method', method, *(['--crt_frac', '0.75'] if method=='crt' else [])]  # cRT: killed within its second stage
+    if method.startswith('multilabel'):  # multi-hot targets: label-then-item draws, mixed soft targets, validation thresholds
+        data, method = fake_multilabel(tmp_path/'ml.npz', n=(40, 12, 12), size=16), method.split('-')[1]
+        args = [*ARGS, '--task', 'multilabel', '--data', data, '--method', method]
+    else:
+        data = fake_folder(tmp_path/'f', classes=('cat', 'dog', 'eel'), n=[24, 10, 6], splits=None)
+        args = [*ARGS, '--data', data, '--method', method, *(['--crt_frac', '0.75'] if method=='crt' else [])]  # cRT: killed within its second stage
     p = run(*args, '--out', tmp_path/'full')
     assert p.returncode==0, p.stderr[-2000:]
     kill_after_epoch_1(tmp_path, args, tmp_path/'part')
@@ -64,10 +68,12 @@ def test_killed_and_resumed_equals_uninterrupted(tmp_path, method):
     h_full, h_part = (pd.read_csv(d/'history.csv') for d in (tmp_path/'full', part))
     assert len(h_part)==4
     np.testing.assert_allclose(h_part.to_numpy(float), h_full.to_numpy(float), atol=1e-6)
+    if 'thresholds' in m_full['test']: assert m_part['test']['thresholds']==pytest.approx(m_full['test']['thresholds'], abs=1e-6)
     w_full, w_part = state(tmp_path/'full'/'best.pth'), state(part/'best.pth')
     assert all(torch.allclose(w_full[k].float(), w_part[k].float(), atol=1e-6) for k in w_full)
-    p_full, p_part = (pd.read_csv(d/'preds.csv') for d in (tmp_path/'full', part))
+    p_full, p_part = (pd.read_csv(d/'preds.csv', keep_default_na=False) for d in (tmp_path/'full', part))
     np.testing.assert_allclose(p_part.filter(like='p_').to_numpy(), p_full.filter(like='p_').to_numpy(), atol=1e-6)
+    assert list(p_part.pred)==list(p_full.pred)
 
 def test_corrupt_checkpoint_is_reported(tmp_path):
     data = fake_folder(tmp_path/'f', classes=('cat', 'dog'), n=[8, 6], splits=None)
