@@ -16,7 +16,7 @@ from .metrics import score, bootstrap
 from .calibration import calibrate, plot_reliability, apply_temperature, prob_logits
 from .sampling import dataset_labels
 from .tta import flip_tta
-from .data import table_dls, table_test_dl, table_vocab, check_intensity
+from .data import table_dls, table_test_dl, table_vocab, check_intensity, drop_untrained_labels
 from .learner import make_learner
 from .distributed import ddp_ctx, init_distrib, is_main
 from .checkpoint import Checkpoint, data_id, finished_run
@@ -143,6 +143,7 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
     if inner is not None: run_id['inner_valid'] = inner
     if ml and fold is not None and inner is None:  # the held-out fold would choose the per-label thresholds it is scored with
         raise ValueError(f"Multi-label cross-validation chooses per-label thresholds on validation: fold {fold} needs an inner validation split (balmix_compare --task multilabel --folds N, inner_valid 0.1 by default; balmix.data.inner_valid_split)")
+    if ml and fold is not None: table = drop_untrained_labels(table, fold=fold)  # a label whose positives all lie in the held-out fold and its inner validation rows
     if (done := finished_run(out, run_id, resume=resume, overwrite=overwrite)) is not None: return done
     if distributed: init_distrib()
     ck = Checkpoint(out/'last.pth', config=run_id, resume=resume)

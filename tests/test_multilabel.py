@@ -149,3 +149,18 @@ def test_multilabel_distributed_two_cpu_processes(tmp_path):
     vocab = m['vocab']; Y = np.array([[v in s.split('|') for v in vocab] for s in pr.label], dtype=int)
     has = Y.any(0)
     assert m['test']['scores']['map'] == pytest.approx(average_precision_score(Y[:, has], pr[[f'p_{v}' for v in vocab]].to_numpy()[:, has], average='macro'))
+
+def test_cv_leaves_out_per_fold_the_labels_without_training_positive(tmp_path):
+    "A label whose positives all lie in one fold is left out of that fold's run only, and recorded in its metrics.json"
+    fn, Y = pipe_csv(tmp_path, n=60)
+    df = pd.read_csv(fn).drop(columns='split').assign(fold=np.arange(60) % 3)
+    df.loc[[1, 4], 'Finding Labels'] += '|Hernia'  # rows 1 and 4: fold 1
+    df.to_csv(tmp_path/'folds.csv', index=False)
+    p = run('balmix_compare', '--task', 'multilabel', '--data', tmp_path/'folds.csv', '--no_finding', 'No Finding', '--methods', 'instance',
+            '--folds', '3', '--inner_valid', '0.2', '--archs', 'test_efficientnet', '--epochs', '1', '--size', '16', '--bs', '8', '--n_boot', '0', '--out', tmp_path/'g', cwd=tmp_path)
+    assert p.returncode==0, p.stderr[-3000:]
+    ms = {int(f.parent.name[4:]): json.loads(f.read_text()) for f in (tmp_path/'g').rglob('metrics.json')}
+    assert sorted(ms)==[0, 1, 2]
+    assert ms[1]['vocab']==['Effusion', 'Mass', 'Nodule'] and ms[1]['dropped_labels']=={'Hernia': 2}
+    for k in (0, 2): assert ms[k]['vocab']==['Effusion', 'Hernia', 'Mass', 'Nodule'] and ms[k]['dropped_labels']=={}
+    assert 'when fold 1 is held out' in p.stderr

@@ -13,14 +13,15 @@ from ..core import as_py, head_str
 from .images import image_files
 
 # %% auto #0
-__all__ = ['DR_GRADES', 'SPLITS', 'LABEL_DELIM', 'MEDMNIST_SPLITS', 'make_table', 'table_vocab', 'table_counts', 'is_multilabel',
-           'label_sets', 'table_multihot', 'npz_images', 'npz_split_arrays', 'missing_images', 'check_images_exist',
-           'check_labels', 'check_table', 'stratified_split', 'stratified_folds', 'split_or_folds', 'read_csv_cols',
-           'check_grades', 'check_unique', 'find_images']
+__all__ = ['DR_GRADES', 'SPLITS', 'SPLIT_NAMES', 'LABEL_DELIM', 'MEDMNIST_SPLITS', 'make_table', 'table_vocab', 'table_counts',
+           'is_multilabel', 'label_sets', 'table_multihot', 'npz_images', 'npz_split_arrays', 'missing_images',
+           'check_images_exist', 'check_labels', 'check_table', 'stratified_split', 'stratified_folds',
+           'split_or_folds', 'read_csv_cols', 'check_grades', 'check_unique', 'find_images']
 
 # %% ../../nbs/07_data_core.ipynb #c005
 DR_GRADES = [0, 1, 2, 3, 4]
 SPLITS = ('train', 'valid', 'test')
+SPLIT_NAMES = {'train':'train', 'training':'train', 'valid':'valid', 'val':'valid', 'validation':'valid', 'test':'test'}  # split names a CSV or folder may use
 
 def make_table(image, # Image file paths, or indices into the `.npz` array
                label, # Class name of each image

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.all import *
 from ..core import as_py, head_str
-from .core import (LABEL_DELIM, MEDMNIST_SPLITS, make_table, check_table, table_vocab, table_multihot, split_or_folds,
+from .core import (LABEL_DELIM, MEDMNIST_SPLITS, SPLIT_NAMES, make_table, check_table, table_vocab, table_multihot, split_or_folds,
                                read_csv_cols, check_unique, npz_split_arrays)
 
 # %% auto #0
@@ -74,8 +74,6 @@ def npz_multihot_table(npz, # A MedMNIST-style `.npz` with multi-hot `*_labels` 
                                       split=np.repeat(list(MEDMNIST_SPLITS.values()), ns), npz=str(npz), npz_keys=[f'{s}_images' for s in MEDMNIST_SPLITS]))
 
 # %% ../../nbs/08a_data_multilabel.ipynb #a014
-_SPLIT_NAMES = {'train':'train', 'training':'train', 'valid':'valid', 'val':'valid', 'validation':'valid', 'test':'test'}
-
 def _col(cols, want, cands, what, fn):
     "Column `want`, else the first of `cands` in `cols`, or a `ValueError`"
     c = want if want is not None else first(o for o in cands if o in cols)
@@ -107,9 +105,9 @@ def _splits(df, sc, Y, fn, valid_pct, n_folds, seed):
     if sc=='fold': return dict(fold=df[sc].to_numpy())
     if sc is not None:
         raw = df[sc].astype(str).str.strip().str.lower()
-        bad = raw[~raw.isin(_SPLIT_NAMES)]
-        if len(bad): raise ValueError(f"Unknown split {bad.iloc[0]!r} in {fn} (line {bad.index[0]+2}): expected one of {list(_SPLIT_NAMES)}")
-        return dict(split=raw.map(_SPLIT_NAMES).to_numpy())
+        bad = raw[~raw.isin(SPLIT_NAMES)]
+        if len(bad): raise ValueError(f"Unknown split {bad.iloc[0]!r} in {fn} (line {bad.index[0]+2}): expected one of {list(SPLIT_NAMES)}")
+        return dict(split=raw.map(SPLIT_NAMES).to_numpy())
     min_n = n_folds or max(2, math.ceil(1/valid_pct) if valid_pct else 2)
     return split_or_folds(ml_strata(Y, min_n), valid_pct=valid_pct, n_folds=n_folds, seed=seed)
 
@@ -140,20 +138,28 @@ def ml_csv_table(csv, # The CSV file
     return check_table(multihot_table(paths, Y, vocab, where=f' in {fn}', **_splits(df, sc, Y, fn, valid_pct, n_folds, seed)))
 
 # %% ../../nbs/08a_data_multilabel.ipynb #a018
+def _train_rows(df, fold):
+    "Which rows train: the `train` split, or the folds other than `fold` less its inner validation rows"
+    if fold is not None: return (df['fold']!=fold).to_numpy() & ~(df[f'inner{fold}'].to_numpy(bool) if f'inner{fold}' in df else False)
+    return (df['split']=='train').to_numpy() if 'split' in df else np.ones(len(df), bool)
+
 def drop_untrained_labels(df:pd.DataFrame, # A multi-label table
+                          fold:int|None=None, # Held-out fold of a table with folds: its training rows are the other folds'
                          ) -> pd.DataFrame:
     "`df` without its labels that have no training positive, warned about and recorded in `attrs['dropped_labels']`"
     Y, vocab = table_multihot(df), table_vocab(df)
-    trn = (df['split']=='train').to_numpy() if 'split' in df else np.ones(len(df), bool)
-    drop = Y[trn].sum(0)==0
+    drop = Y[_train_rows(df, fold)].sum(0)==0
     res = df.copy()
-    res.attrs = dict(df.attrs, dropped_labels={vocab[k]: int(Y[:, k].sum()) for k in np.flatnonzero(drop)})
+    new = {vocab[k]: int(Y[:, k].sum()) for k in np.flatnonzero(drop)}
+    res.attrs = dict(df.attrs, dropped_labels={**df.attrs.get('dropped_labels', {}), **new})
     if not drop.any(): return res
     res['label'], res.attrs['vocab'] = _join(Y[:, ~drop], [v for v,d in zip(vocab, drop) if not d]), [v for v,d in zip(vocab, drop) if not d]
     n_empty = int((Y[:, ~drop].sum(1)==0).sum() - (Y.sum(1)==0).sum())
-    warnings.warn(f"Left out {drop.sum()} of {len(vocab)} labels with no training positive (label: positives in the other parts): "
-                  + ', '.join(f"{k}: {v}" for k,v in res.attrs['dropped_labels'].items()) + f"; {n_empty} items are left with no positive label")
+    where = '' if fold is None else f' when fold {fold} is held out'
+    warnings.warn(f"Left out {drop.sum()} of {len(vocab)} labels with no training positive{where} (label: positives in the other parts): "
+                  + ', '.join(f"{k}: {v}" for k,v in new.items()) + f"; {n_empty} items are left with no positive label")
     return res
+
 
 # %% ../../nbs/08a_data_multilabel.ipynb #a021
 def load_ml_table(data, # A `.npz` (MedMNIST layout, multi-hot labels) or a CSV (`ml_csv_table`)

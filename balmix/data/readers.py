@@ -11,7 +11,7 @@ from fastcore.all import *
 from ..core import check_choice, as_py, head_str
 from ..methods import check_task
 from .images import image_files
-from .core import (DR_GRADES, make_table, check_table, check_labels, stratified_split, stratified_folds,
+from .core import (DR_GRADES, SPLIT_NAMES, LABEL_DELIM, make_table, check_table, check_labels, stratified_split, stratified_folds,
                               split_or_folds, read_csv_cols, check_grades, check_unique, find_images, MEDMNIST_SPLITS, npz_split_arrays)
 from .synth import synth_fundus
 from .multilabel import load_ml_table
@@ -169,8 +169,6 @@ def medmnist_table(npz, # The MedMNIST `.npz` file
                                   npz=str(npz), npz_keys=[f'{k}_images' for k in MEDMNIST_SPLITS]))
 
 # %% ../../nbs/09_data_readers.ipynb #c024
-_SPLIT_NAMES = {'train':'train', 'training':'train', 'valid':'valid', 'val':'valid', 'validation':'valid', 'test':'test'}
-
 def _class_dirs(folder):
     "Class name and image files of each sub-folder of `folder`, raising on stray images"
     folder = Path(folder)
@@ -198,7 +196,7 @@ def folder_table(path, # The image folder
     "Table of an image folder with one sub-folder per class (optionally under `train/`, `valid/`, `test/`)"
     path = Path(path).absolute()
     if not path.is_dir(): raise FileNotFoundError(f"Image folder {path} does not exist")
-    sdirs = {_SPLIT_NAMES[d.name.lower()]: d for d in path.iterdir() if d.is_dir() and d.name.lower() in _SPLIT_NAMES}
+    sdirs = {SPLIT_NAMES[d.name.lower()]: d for d in path.iterdir() if d.is_dir() and d.name.lower() in SPLIT_NAMES}
     if 'train' in sdirs: return check_table(_split_folders(path, sdirs, valid_pct, seed))
     cls = _class_dirs(path)
     if not cls: raise ValueError(f"The dataset is empty: no class sub-folders with images in {path}")
@@ -226,14 +224,17 @@ def _read_labelled(fn, image_col, label_col, split_col):
     sc = split_col or next((c for c in ('split', 'fold') if c in cols), None)
     if sc is not None and sc not in cols: raise ValueError(f"{fn} has no split column {sc!r}: found {cols}")
     if df[lc].isna().any(): raise ValueError(f"{fn}: image {df[ic][df[lc].isna()].iloc[0]!r} has no label in column {lc!r}")
+    multi = np.flatnonzero(df[lc].astype(str).str.contains(LABEL_DELIM, regex=False).to_numpy())
+    if len(multi): raise ValueError(f"{fn}: image {df[ic].iloc[multi[0]]!r} (line {multi[0]+2}) has label {df[lc].iloc[multi[0]]!r}, several labels "
+                                    f"joined by {LABEL_DELIM!r}: a single-label task takes one class per image (--task multilabel reads label sets)")
     return df[ic].astype(str).tolist(), df[lc].tolist(), (None if sc is None else df[sc].tolist()), sc
 
 def _split_names(splits, where):
     "balmix's split names for the split names of a CSV, raising on unknown ones"
     raw = [str(o).strip().lower() for o in splits]
-    bad = [o for o in raw if o not in _SPLIT_NAMES]
-    if bad: raise ValueError(f"Unknown split {bad[0]!r} in {where}: expected one of {list(_SPLIT_NAMES)}")
-    return [_SPLIT_NAMES[o] for o in raw]
+    bad = [o for o in raw if o not in SPLIT_NAMES]
+    if bad: raise ValueError(f"Unknown split {bad[0]!r} in {where}: expected one of {list(SPLIT_NAMES)}")
+    return [SPLIT_NAMES[o] for o in raw]
 
 def csv_table(csv, # A CSV file, or a dict split -> CSV file
               folder=None, # Folder the image names are relative to (default: the CSV's folder)
