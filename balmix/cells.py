@@ -19,10 +19,10 @@ __all__ = ['claim_info', 'claim_alive', 'read_claim', 'claim_cell', 'release_cel
 def _now(): return datetime.datetime.now().isoformat(timespec='seconds')
 
 def claim_info() -> dict:
-    "Who claims a cell now: host, pid, SLURM job id (`<array job>_<task>` in an array, None outside SLURM), start time"
+    "Who claims a cell now: host, pid, SLURM job id (`<array job>_<task>` in an array, None outside SLURM) and its requeues, start time"
     e = os.environ
     job = f"{e['SLURM_ARRAY_JOB_ID']}_{e['SLURM_ARRAY_TASK_ID']}" if 'SLURM_ARRAY_JOB_ID' in e else e.get('SLURM_JOB_ID')
-    return dict(host=socket.gethostname(), pid=os.getpid(), job=job, start=_now())
+    return dict(host=socket.gethostname(), pid=os.getpid(), job=job, restart=int(e.get('SLURM_RESTART_COUNT', 0)), start=_now())
 
 def _pid_alive(pid):
     try: os.kill(int(pid), 0)
@@ -39,8 +39,10 @@ def _job_queued(job):
 def claim_alive(c:dict, # A claim, as `claim_info` returns it
                ) -> bool:
     "Whether the process of claim `c` may still run the cell"
-    if c.get('job'): return c['job']!=claim_info()['job'] and _job_queued(c['job'])
-    if c.get('host')!=socket.gethostname(): return True  # another machine's process: cannot tell, keep it
+    me = claim_info()
+    if c.get('job') and c['job']!=me['job']: return _job_queued(c['job'])  # another SLURM job: alive while SLURM lists it
+    if c.get('job') and c.get('restart', 0) < me['restart']: return False  # this job before SLURM requeued it
+    if c.get('host')!=me['host']: return True  # another machine's process (or this job's other node): cannot tell, keep it
     return _pid_alive(c['pid'])
 
 # %% ../nbs/15a_cells.ipynb #k006

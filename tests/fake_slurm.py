@@ -18,16 +18,18 @@ def run(script, jid, n):
     text = Path(script).read_text()
     out = re.search(r'#SBATCH --output=(\S+)', text).group(1)
     for i in range(int(n)):
+        restarts = 0
         while True:
             (STATE/f'{jid}_{i}').write_text('RUNNING')
             env = dict(os.environ, SLURM_JOB_ID=f'{jid}', SLURM_ARRAY_JOB_ID=jid, SLURM_ARRAY_TASK_ID=str(i), SLURM_NTASKS='1',
-                       SLURM_PROCID='0', SLURM_LOCALID='0', SLURM_NODEID='0', SLURM_JOB_NUM_NODES='1', SLURM_JOB_NODELIST='localhost')
+                       SLURM_PROCID='0', SLURM_LOCALID='0', SLURM_NODEID='0', SLURM_JOB_NUM_NODES='1', SLURM_JOB_NODELIST='localhost',
+                       **({'SLURM_RESTART_COUNT': str(restarts)} if restarts else {}))  # as SLURM: set once a job is requeued
             log = out.replace('%A', jid).replace('%a', str(i)).replace('%j', f'{jid}_{i}')
             Path(log).parent.mkdir(parents=True, exist_ok=True)
             with open(log, 'a') as f: subprocess.run(['bash', script], env=env, stdout=f, stderr=subprocess.STDOUT)
             rq = STATE/f'{jid}_{i}.requeue'
             if not rq.exists(): break
-            rq.unlink(); (STATE/'requeued').open('a').write(f'{jid}_{i}\n')
+            rq.unlink(); (STATE/'requeued').open('a').write(f'{jid}_{i}\n'); restarts += 1
         (STATE/f'{jid}_{i}').write_text('COMPLETED')
 
 def srun(args):
