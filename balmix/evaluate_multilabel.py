@@ -10,6 +10,7 @@ from fastcore.all import *
 from sklearn.metrics import average_precision_score
 from .core import save_fig
 from .metrics_multilabel import ml_score, choose_thresholds, ml_bootstrap, label_groups
+from .data.core import join_labels
 
 # %% auto #0
 __all__ = ['ml_calibration', 'ml_evaluate', 'plot_label_ap']
@@ -37,11 +38,6 @@ def _label_ap(Y, P, vocab):
     "Average precision of each label (`None` without a positive)"
     return {str(v): (float(average_precision_score(Y[:, k], P[:, k])) if Y[:, k].any() else None) for k,v in enumerate(vocab)}
 
-def _label_sets(Y, vocab):
-    "The `|`-joined label names of each row of multi-hot `Y`"
-    names = np.array([str(v) for v in vocab], dtype=object)
-    return ['|'.join(names[r.astype(bool)]) for r in np.asarray(Y)]
-
 def ml_evaluate(probs, # Predicted test label probabilities (sigmoid), (N, K)
                 Y, # Multi-hot test labels, (N, K)
                 vocab, # The K label names
@@ -63,7 +59,7 @@ def ml_evaluate(probs, # Predicted test label probabilities (sigmoid), (N, K)
                groups={g: [names[k] for k in ks] for g,ks in label_groups(train_counts).items()},
                excluded=[names[k] for k in excluded], calibration=ml_calibration(P, Y, vocab))
     if boot is not None: res['bootstrap'] = boot
-    df = pd.DataFrame({'image': items if items is not None else np.arange(len(Y)), 'label': _label_sets(Y, vocab), 'pred': _label_sets(P>=thr, vocab)})
+    df = pd.DataFrame({'image': items if items is not None else np.arange(len(Y)), 'label': join_labels(Y, vocab), 'pred': join_labels(P>=thr, vocab)})
     return res, pd.concat([df, pd.DataFrame(P, columns=[f'p_{v}' for v in vocab])], axis=1)
 
 # %% ../nbs/14e_evaluate_multilabel.ipynb #e011

@@ -20,6 +20,7 @@ from .calibration import apply_temperature, prob_logits
 from .tta import flip_tta
 from .models import timm_model, load_weights, head_kind
 from .data.images import open_image, image_info, image_files, check_intensity
+from .data.core import join_labels
 
 # %% auto #0
 __all__ = ['MODEL_INFO', 'save_model_info', 'Predictor', 'load_model', 'image_list']
@@ -104,7 +105,7 @@ class Predictor:
             p = apply_temperature(prob_logits(p), self.info['temperature'])
         df = pd.DataFrame(p, columns=[f'p_{v}' for v in self.vocab], index=ok).reindex(items)
         pred = [self.vocab[i] for i in p.argmax(1)] if self.thresholds is None else \
-               ['|'.join(str(v) for v,on in zip(self.vocab, r) if on) for r in p>=self.thresholds]  # multi-label: the set at or above the thresholds
+               join_labels(p>=self.thresholds, self.vocab)  # multi-label: the set at or above the thresholds
         df.insert(0, 'pred', pd.Series(pred, index=ok, dtype=object).reindex(items))
         df.insert(0, 'image', items)
         df['error'] = [bad.get(f, '') for f in items]

@@ -14,9 +14,9 @@ from .images import image_files
 
 # %% auto #0
 __all__ = ['DR_GRADES', 'SPLITS', 'SPLIT_NAMES', 'LABEL_DELIM', 'MEDMNIST_SPLITS', 'make_table', 'table_vocab', 'table_counts',
-           'is_multilabel', 'label_sets', 'table_multihot', 'npz_images', 'npz_split_arrays', 'missing_images',
-           'check_images_exist', 'check_labels', 'check_table', 'stratified_split', 'stratified_folds',
-           'split_or_folds', 'read_csv_cols', 'check_grades', 'check_unique', 'find_images']
+           'is_multilabel', 'label_sets', 'join_labels', 'table_multihot', 'npz_images', 'npz_split_arrays',
+           'missing_images', 'check_images_exist', 'check_labels', 'check_table', 'stratified_split',
+           'stratified_folds', 'split_or_folds', 'read_csv_cols', 'check_grades', 'check_unique', 'find_images']
 
 # %% ../../nbs/07_data_core.ipynb #c005
 DR_GRADES = [0, 1, 2, 3, 4]
@@ -64,6 +64,13 @@ def label_sets(labels, # The `label` column of a multi-label table
     bad = [o for o in labels if not isinstance(o, str)]
     if bad: raise ValueError(f"Multi-label labels must be {LABEL_DELIM!r}-joined label names ('' for none), got {as_py(bad[0])!r}")
     return [o.split(LABEL_DELIM) if o else [] for o in labels]
+
+def join_labels(Y, # Multi-hot labels (N, K) (or booleans, e.g. `probs >= thresholds`)
+                vocab, # The K label names
+               ) -> list:
+    "The `LABEL_DELIM`-joined names of each row's positive labels (`''` for none): `label_sets`' inverse"
+    names = np.array([str(v) for v in vocab], dtype=object)
+    return [LABEL_DELIM.join(names[r]) for r in np.asarray(Y).astype(bool)]
 
 def _check_label_sets(df, vocab, where):
     "Raise a `ValueError` naming the items of multi-label `df` with a label name not in `vocab`"

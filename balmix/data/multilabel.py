@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.all import *
 from ..core import as_py, head_str
-from .core import (LABEL_DELIM, MEDMNIST_SPLITS, SPLIT_NAMES, make_table, check_table, table_vocab, table_multihot, split_or_folds,
+from .core import (LABEL_DELIM, MEDMNIST_SPLITS, SPLIT_NAMES, make_table, join_labels, check_table, table_vocab, table_multihot, split_or_folds,
                                read_csv_cols, check_unique, npz_split_arrays)
 
 # %% auto #0
@@ -25,11 +25,6 @@ def _check_names(vocab, where):
     if len(dup): raise ValueError(f"Label name(s) {head_str(dup.unique())}{where} occur more than once")
     return vocab
 
-def _join(Y, vocab):
-    "The `LABEL_DELIM`-joined positive label names of each row of multi-hot `Y`"
-    names = np.array(vocab, dtype=object)
-    return [LABEL_DELIM.join(names[r.astype(bool)]) for r in Y]
-
 def multihot_table(image, # Image file paths, or indices into the `.npz` array
                    Y, # Multi-hot labels, (N, K) of 0s and 1s
                    vocab, # The K label names
@@ -41,7 +36,7 @@ def multihot_table(image, # Image file paths, or indices into the `.npz` array
     if Y.ndim!=2 or Y.shape[1]!=len(vocab): raise ValueError(f"Expected multi-hot labels of shape (n_items, {len(vocab)}){where}, got {Y.shape}")
     bad = np.flatnonzero(~((Y==0) | (Y==1)).all(1))
     if len(bad): raise ValueError(f"Labels of item {as_py(list(image)[bad[0]])}{where} are {Y[bad[0]].tolist()}: expected 0s and 1s")
-    return make_table(image, _join(Y, vocab), vocab, multilabel=True, **kwargs)
+    return make_table(image, join_labels(Y, vocab), vocab, multilabel=True, **kwargs)
 
 # %% ../../nbs/08a_data_multilabel.ipynb #a008
 def ml_strata(Y, # Multi-hot labels, (N, K)
@@ -153,7 +148,7 @@ def drop_untrained_labels(df:pd.DataFrame, # A multi-label table
     new = {vocab[k]: int(Y[:, k].sum()) for k in np.flatnonzero(drop)}
     res.attrs = dict(df.attrs, dropped_labels={**df.attrs.get('dropped_labels', {}), **new})
     if not drop.any(): return res
-    res['label'], res.attrs['vocab'] = _join(Y[:, ~drop], [v for v,d in zip(vocab, drop) if not d]), [v for v,d in zip(vocab, drop) if not d]
+    res['label'], res.attrs['vocab'] = join_labels(Y[:, ~drop], [v for v,d in zip(vocab, drop) if not d]), [v for v,d in zip(vocab, drop) if not d]
     n_empty = int((Y[:, ~drop].sum(1)==0).sum() - (Y.sum(1)==0).sum())
     where = '' if fold is None else f' when fold {fold} is held out'
     warnings.warn(f"Left out {drop.sum()} of {len(vocab)} labels with no training positive{where} (label: positives in the other parts): "
