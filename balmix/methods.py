@@ -256,7 +256,8 @@ def check_task(task:str, # A name of `TASKS`
     return TASKS[check_choice(task, TASKS, 'task')]
 
 # %% ../nbs/01_methods.ipynb #ml04
-TASKS['multilabel'] = dict(metrics=('map', 'auc_macro', 'auc_micro'), monitor='map', n_folds=None, multilabel=True)
+# multi-label: the validation mAP keeps the best epoch; the grid's paired tables also compare tail mAP and macro-F1 (at validation thresholds)
+TASKS['multilabel'] = dict(metrics=('map', 'auc_macro', 'auc_micro'), monitor='map', n_folds=None, multilabel=True, paired=('map', 'map_tail', 'macro_f1'))
 
 # %% ../nbs/01_methods.ipynb #g002
 PAPER_METHODS = ('class', 'instance', 'sqrt', 'focal', 'cb', 'bmu')

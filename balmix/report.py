@@ -74,7 +74,10 @@ def status_markdown(grids) -> str:
     return '\n'.join(lines + [f"| {r.grid} | {r.cell} | {r.state} | {r.detail} |" for r in bad.itertuples()]) + '\n'
 
 # %% ../nbs/16b_report.ipynb #r010
-def _main_metrics(task): return list(dict.fromkeys([check_task(task)['monitor'], 'balanced_acc', 'macro_f1']))
+def _main_metrics(task):
+    "The metrics of the paired comparisons: the monitored one, then the task's `paired` (default balanced accuracy, macro-F1)"
+    t = check_task(task)
+    return list(dict.fromkeys([t['monitor'], *t.get('paired', ('balanced_acc', 'macro_f1'))]))
 
 def write_results(out, # Output folder of a grid, where the tables go
                   task:str='dr', # A name of `TASKS`
@@ -90,7 +93,7 @@ def write_results(out, # Output folder of a grid, where the tables go
     md, paired = [protocol_text(runs) + '\n', status_markdown(grids)], []
     for part in ('test', 'external'):
         if not any(c.startswith(f'{part}:') for c in df.columns): continue
-        num, txt = results_table(df, task, part)
+        num, txt = results_table(df, task, part, metrics=list(dict.fromkeys([*check_task(task)['metrics'], *check_task(task).get('paired', ())])))
         how = "min <- median -> max over folds" if df.fold.notna().any() else "bootstrap mean ± std"
         md.append(to_markdown(txt, f'{part} ({how})'))
         cal = [c for c in calibration_columns(task) if f'{part}:{c}' in df]

@@ -135,7 +135,7 @@ def ml_csv_table(csv, # The CSV file
 # %% ../../nbs/08a_data_multilabel.ipynb #a018
 def _train_rows(df, fold):
     "Which rows train: the `train` split, or the folds other than `fold` less its inner validation rows"
-    if fold is not None: return (df['fold']!=fold).to_numpy() & ~(df[f'inner{fold}'].to_numpy(bool) if f'inner{fold}' in df else False)
+    if fold is not None: return (df['fold']!=fold).to_numpy() & ~(df[f'inner{fold}'].to_numpy(bool) if f'inner{fold}' in df else np.zeros(len(df), bool))
     return (df['split']=='train').to_numpy() if 'split' in df else np.ones(len(df), bool)
 
 def drop_untrained_labels(df:pd.DataFrame, # A multi-label table
