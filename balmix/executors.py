@@ -42,8 +42,9 @@ def torchrun_train(table, # The dataset's table
     "`train` as a DDP run of `nproc` processes under `torchrun --standalone`"
     fn = Path(kwargs['out'])/'ddp_args.pkl'; fn.parent.mkdir(parents=True, exist_ok=True)
     fn.write_bytes(pickle.dumps((table, kwargs)))
-    subprocess.run(['torchrun', '--standalone', f'--nproc_per_node={nproc}', '--no-python', sys.executable, '-c',
-                    f'from balmix.executors import ddp_main; ddp_main({str(fn)!r})'], check=True)
+    try: subprocess.run(['torchrun', '--standalone', f'--nproc_per_node={nproc}', '--no-python', sys.executable, '-c',
+                         f'from balmix.executors import ddp_main; ddp_main({str(fn)!r})'], check=True)
+    finally: fn.unlink(missing_ok=True)  # the pickled table is not a record of the cell
 
 def cell_job(table, # The dataset's table
              cell, # One of `grid_cells`

@@ -196,8 +196,8 @@ def per_class_recall(out, # Output folder of a grid
     rows = []
     for fn in sorted(Path(out).rglob('metrics.json')):
         p = fn.parent/f'{part}.csv'
-        if not p.exists() or 'thresholds' in json.loads(fn.read_text()).get('test', {}): continue  # multi-label runs have no per-class recall
-        vocab, pr = json.loads(fn.read_text())['vocab'], pd.read_csv(p, dtype={'label': str, 'pred': str})
+        if not p.exists() or 'thresholds' in (m := json.loads(fn.read_text())).get('test', {}): continue  # multi-label runs have no per-class recall
+        vocab, pr = m['vocab'], pd.read_csv(p, dtype={'label': str, 'pred': str})
         rec = recall_score(pr.label, pr.pred, labels=vocab, average=None, zero_division=np.nan)
         rows.append(dict(arch=fn.parent.parent.parent.name, row=fn.parent.parent.name, run=fn.parent.name, **dict(zip(vocab, rec))))
     if not rows: return pd.DataFrame(rows)

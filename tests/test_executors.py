@@ -86,3 +86,22 @@ def test_slurm_array_requeue(tmp_path):
     assert (first/'claims.log').read_text().count('claimed by')==2   # the requeued job claims the cell again
     p = compare(*args, '--collect', env=env); o, e = p.communicate(timeout=300)
     assert p.returncode==0 and 'All 2 cells complete.' in o, (o, e[-2000:])
+
+@pytest.mark.slow
+def test_ddp_cell_under_torchrun(tmp_path):
+    "A cell of several processes (`--gpus_per_cell 2`'s runner) trains under torchrun --standalone on the CPU (gloo), scores the whole test split once and leaves no pickled arguments"
+    code = f'''
+import warnings; warnings.simplefilter('ignore')
+from pathlib import Path
+from balmix.data import synth_fundus
+from balmix.executors import torchrun_train
+out = Path({str(tmp_path)!r})/'cell'
+torchrun_train(synth_fundus(n=120, size=32, seed=0), nproc=2, method='instance', arch='test_efficientnet', epochs=1, size=32, bs=8,
+               task='dr', seed=0, out=out, n_boot=10, show_bar=False, num_workers=0)
+'''
+    p = subprocess.run([sys.executable, '-c', code], env=ENV, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert p.returncode==0, p.stderr[-3000:]
+    m = json.loads((tmp_path/'cell'/'metrics.json').read_text())
+    test_items = pd.read_csv(tmp_path/'cell'/'preds.csv')
+    assert m['test']['n']==len(test_items)==test_items.image.nunique() > 0
+    assert not (tmp_path/'cell'/'ddp_args.pkl').exists()
