@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.all import *
 from .core import atomic_write, write_csv
-from .methods import check_task
+from .methods import check_task, spec_name, method_spec
 from .cells import grid_status
 from .experiments import (collect, results_table, to_markdown, plot_results, calibration_columns, paired_compare,
                                 paired_markdown, per_class_recall, plot_recall_table)
 
 # %% auto #0
-__all__ = ['valid_rows', 'chosen_markdown', 'merge_grids', 'protocol_text', 'status_markdown', 'write_results', 'pair_grids',
-           'pair_markdown', 'summary_table']
+__all__ = ['valid_rows', 'chosen_markdown', 'merge_grids', 'protocol_text', 'status_markdown', 'baseline_row', 'write_results',
+           'pair_grids', 'pair_markdown', 'summary_table']
 
 # %% ../nbs/16b_report.ipynb #r005
 def valid_rows(df:pd.DataFrame, # Runs, as `collect` returns them
@@ -74,6 +74,11 @@ def status_markdown(grids) -> str:
     return '\n'.join(lines + [f"| {r.grid} | {r.cell} | {r.state} | {r.detail} |" for r in bad.itertuples()]) + '\n'
 
 # %% ../nbs/16b_report.ipynb #r010
+def baseline_row(task:str='dr', # A name of `TASKS`
+                ) -> str:
+    "The row the paired tables compare with: instance sampling with the task's own loss (`instance`; multi-label `instance+bce`)"
+    return spec_name(method_spec('instance', task=task))
+
 def _main_metrics(task):
     "The metrics of the paired comparisons: the monitored one, then the task's `paired` (default balanced accuracy, macro-F1)"
     t = check_task(task)
@@ -81,11 +86,11 @@ def _main_metrics(task):
 
 def write_results(out, # Output folder of a grid, where the tables go
                   task:str='dr', # A name of `TASKS`
-                  baseline:str='instance', # Method row of the paired comparisons
+                  baseline:str|None=None, # Method row of the paired comparisons (default `baseline_row(task)`)
                   grids=None, # Grid folders to merge (`merge_grids`); None: `out`
                  ) -> str:
     "Write `results.md`, `results.csv`, `results.png`, `paired.csv` and the per-class recall from the runs of `grids` (or `out`), with the `[valid]` rows"
-    out, grids = Path(out), listify(grids) or [out]
+    out, grids, baseline = Path(out), listify(grids) or [out], baseline or baseline_row(task)
     runs = merge_grids(grids)
     if not len(runs): raise ValueError(f"No complete run (metrics.json) under {', '.join(map(str, grids))}")
     vr = valid_rows(runs)
@@ -143,7 +148,7 @@ def pair_markdown(pc:pd.DataFrame, # `pair_grids`' rows
 
 def summary_table(grids:dict, # {dataset name: grid folder or list of folders (merged)}
                   metric:str|None=None, # Metric of the differences (default: each grid's task's main metric)
-                  baseline:str='instance', # Method row the others are compared with
+                  baseline:str|None=None, # Method row the others are compared with (default: each grid's `baseline_row`)
                   part:str='test', # 'test' or 'external'
                  ) -> tuple:
     "Rows: method families (with `[valid]` and `auto[valid]`); columns: datasets; cells: paired difference to `baseline` [95% CI]. Numbers and markdown"
@@ -152,13 +157,13 @@ def summary_table(grids:dict, # {dataset name: grid folder or list of folders (m
         runs = merge_grids(g); vr = valid_rows(runs)
         df, m = pd.concat([runs, vr], ignore_index=True), metric or check_task(runs.task.iloc[0])['monitor']
         single = set(runs.groupby('family').filter(lambda x: x.row.nunique()==1).row)
-        pc = paired_compare(df[df.row.isin(single | set(vr.row))], baseline, m, part)
+        pc = paired_compare(df[df.row.isin(single | set(vr.row))], baseline or baseline_row(runs.task.iloc[0]), m, part)
         for r in pc.itertuples():
             num[(r.arch, r.method, name)] = r.mean_diff
             txt[(r.arch, r.method, name)] = f"{sf(r.mean_diff)} [{sf(r.ci_low)}, {sf(r.ci_high)}] (n={r.n}, {m})"
     num, txt = pd.Series(num).unstack(), pd.Series(txt).unstack().fillna('-')
     cols = [c for c in grids if c in txt.columns]
-    head = ['arch', f'method (difference to {baseline})', *cols]
+    head = ['arch', f'method (difference to {baseline or "instance sampling"})', *cols]
     md = ['| ' + ' | '.join(head) + ' |', '|' + '---|'*len(head)]
     md += ['| ' + ' | '.join([a, r, *txt.loc[(a, r), cols]]) + ' |' for a, r in txt.index]
     return num[cols], '\n'.join(md) + '\n' 

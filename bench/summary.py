@@ -14,10 +14,13 @@ import pandas as pd
 
 RESULTS = Path(__file__).parent/'results'
 # (column title, main metric, grids of the earlier sessions, grids of this commit's re-run)
-DATASETS = [('RetinaMNIST, 5 epochs (kappa)', 'quad_kappa', ['retinamnist_longtail'], ['retinamnist_valid', 'retinamnist_ldam']),
-            ('PBC-LT, 3 epochs (MCC)', 'mcc', ['pbc_lt_longtail'], ['pbc_lt_valid', 'pbc_lt_ldam']),
+# (the first grid of a block that has a row gives its cell: *_auto merges every re-run grid, so its [valid] rows choose among all)
+DATASETS = [('RetinaMNIST, 5 epochs (kappa)', 'quad_kappa', ['retinamnist_longtail'], ['retinamnist_auto', 'retinamnist_valid', 'retinamnist_ldam']),
+            ('PBC-LT, 3 epochs (MCC)', 'mcc', ['pbc_lt_longtail'], ['pbc_lt_auto', 'pbc_lt_valid', 'pbc_lt_ldam']),
             ('PBC-LT, 9 epochs (MCC)', 'mcc', ['pbc_lt_long'], [])]
 NAMES = {'ldam': 'ldam', 'bmu_a0.2+la': 'bmu (alpha 0.2) + la'}
+# multi-label grids: (title, grid, metrics of the columns)
+ML_DATASETS = [('RFMiD-64, 10 epochs', 'rfmid', ('map', 'map_tail', 'macro_f1'))]
 
 def cell(r):
     "Text of one paired difference"
@@ -47,10 +50,22 @@ def summary(datasets=DATASETS) -> str:
         parts.append('\n'.join(lines))
     return '\n\n'.join(parts) + '\n'
 
+def ml_summary(datasets=ML_DATASETS) -> str:
+    "The markdown table of each multi-label grid: a row per method, a column per metric"
+    parts = []
+    for title, g, metrics in datasets:
+        cells = {m: block([g], m) for m in metrics}
+        rows = list(dict.fromkeys(r for c in cells.values() for r in c))
+        if not rows: continue
+        lines = [f'| {title}: difference to instance sampling | ' + ' | '.join(metrics) + ' |', '|---|' + '---|'*len(metrics)]
+        lines += [f"| `{NAMES.get(r, r)}` | " + ' | '.join(cells[m].get(r, '') for m in metrics) + ' |' for r in rows]
+        parts.append('\n'.join(lines))
+    return '\n\n'.join(parts) + '\n' if parts else ''
+
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--out', default=str(RESULTS/'summary.md'), help='Markdown file to write')
     args = p.parse_args()
-    text = summary()
+    text = summary() + ('\n' + ml_summary() if ml_summary() else '')
     Path(args.out).write_text(text)
     print(text)
