@@ -7,13 +7,14 @@ from __future__ import annotations
 import warnings
 import numpy as np, pandas as pd
 from fastcore.all import *
+from scipy.optimize import minimize_scalar
 from sklearn.metrics import average_precision_score
 from .core import save_fig
 from .metrics_multilabel import ml_score, choose_thresholds, ml_bootstrap, label_groups
 from .data.core import join_labels
 
 # %% auto #0
-__all__ = ['ml_calibration', 'ml_evaluate', 'plot_label_ap']
+__all__ = ['sigmoid_logits', 'fit_label_temperature', 'apply_label_temperature', 'ml_calibration', 'ml_evaluate', 'plot_label_ap']
 
 # %% ../nbs/14e_evaluate_multilabel.ipynb #e005
 def _ece(p, y, n_bins=10):
@@ -22,16 +23,46 @@ def _ece(p, y, n_bins=10):
     gap = np.abs(np.bincount(b, y, n_bins) - np.bincount(b, p, n_bins))
     return float(gap.sum()/len(p)) if len(p) else float('nan')
 
+def sigmoid_logits(probs, # Sigmoid probabilities
+                   eps:float=1e-7, # Clip probabilities into [eps, 1-eps] first
+                  ) -> np.ndarray:
+    "The logits whose sigmoids are `probs`"
+    p = np.clip(np.asarray(probs, np.float64), eps, 1-eps)
+    return np.log(p) - np.log1p(-p)
+
+def fit_label_temperature(probs, # Validation label probabilities, (N, K)
+                          Y, # Validation multi-hot labels, (N, K)
+                          bounds=(0.05, 20.), # Lowest and highest temperature searched
+                         ) -> float:
+    "The one temperature T minimising the validation BCE of sigmoid(logit(probs) / T) over every label"
+    z, y = sigmoid_logits(probs), np.asarray(Y, np.float64)
+    bce = lambda s: np.mean(y*np.logaddexp(0, -z/np.exp(s)) + (1-y)*np.logaddexp(0, z/np.exp(s)))
+    return float(np.exp(minimize_scalar(bce, bounds=np.log(bounds), method='bounded', options=dict(xatol=1e-6)).x))
+
+def apply_label_temperature(probs, # Label probabilities, (N, K)
+                            T:float, # Temperature, > 0 (`fit_label_temperature`)
+                           ) -> np.ndarray:
+    "Probabilities sigmoid(logit(probs) / T)"
+    if not T>0: raise ValueError(f"Expected a temperature > 0, got {T}")
+    return 1/(1 + np.exp(-sigmoid_logits(probs)/T))
+
+def _brier_ece(p, y, n_bins): return ((p - y)**2).mean(0), np.array([_ece(p[:, k], y[:, k], n_bins) for k in range(p.shape[1])])
+
 def ml_calibration(probs, # Predicted label probabilities, (N, K)
                    Y, # Multi-hot labels, (N, K)
                    vocab, # The K label names
+                   val=None, # `(probs, Y)` of the validation set: fits the temperature (None: no scaling)
                    n_bins:int=10, # Bins of the ECE
                   ) -> dict:
-    "Brier score and ECE of each label's sigmoid probabilities, and their means over the labels"
+    "Brier score and ECE of each label's sigmoid probabilities and their means over the labels, before and after temperature scaling"
     p, y = np.asarray(probs, np.float64), np.asarray(Y, np.float64)
-    brier = ((p - y)**2).mean(0)
-    ece = np.array([_ece(p[:, k], y[:, k], n_bins) for k in range(p.shape[1])])
-    return dict(brier=float(brier.mean()), ece=float(ece.mean()), per_label={str(v): dict(brier=float(b), ece=float(e)) for v,b,e in zip(vocab, brier, ece)})
+    (b, e), names = _brier_ece(p, y, n_bins), [str(v) for v in vocab]
+    res = dict(before=dict(brier=float(b.mean()), ece=float(e.mean())), per_label={v: dict(brier=float(i), ece=float(j)) for v,i,j in zip(names, b, e)})
+    if val is None: return res
+    T = fit_label_temperature(*val)
+    bt, et = _brier_ece(apply_label_temperature(p, T), y, n_bins)
+    for v,i,j in zip(names, bt, et): res['per_label'][v].update(brier_ts=float(i), ece_ts=float(j))
+    return dict(res, temperature=T, after=dict(brier=float(bt.mean()), ece=float(et.mean())))
 
 # %% ../nbs/14e_evaluate_multilabel.ipynb #e007
 def _label_ap(Y, P, vocab):
@@ -57,7 +88,7 @@ def ml_evaluate(probs, # Predicted test label probabilities (sigmoid), (N, K)
     names = [str(v) for v in vocab]
     res = dict(n=len(Y), scores=scores, per_label_ap=_label_ap(Y, P, vocab), thresholds=dict(zip(names, thr.tolist())),
                groups={g: [names[k] for k in ks] for g,ks in label_groups(train_counts).items()},
-               excluded=[names[k] for k in excluded], calibration=ml_calibration(P, Y, vocab))
+               excluded=[names[k] for k in excluded], calibration=ml_calibration(P, Y, vocab, val=val))
     if boot is not None: res['bootstrap'] = boot
     df = pd.DataFrame({'image': items if items is not None else np.arange(len(Y)), 'label': join_labels(Y, vocab), 'pred': join_labels(P>=thr, vocab)})
     return res, pd.concat([df, pd.DataFrame(P, columns=[f'p_{v}' for v in vocab])], axis=1)

@@ -21,6 +21,7 @@ from .tta import flip_tta
 from .models import timm_model, load_weights, head_kind
 from .data.images import open_image, image_info, image_files, check_intensity
 from .data.core import join_labels
+from .evaluate_multilabel import apply_label_temperature
 
 # %% auto #0
 __all__ = ['MODEL_INFO', 'save_model_info', 'Predictor', 'load_model', 'image_list']
@@ -100,12 +101,13 @@ class Predictor:
             ok, more = _sort_items(ok, self.read)
             if not more: raise
             bad.update(more); p = probs(ok)
-        if calibrated:
-            if self.info.get('temperature') is None: raise ValueError("The run has no fitted temperature: predict without calibration")
-            p = apply_temperature(prob_logits(p), self.info['temperature'])
-        df = pd.DataFrame(p, columns=[f'p_{v}' for v in self.vocab], index=ok).reindex(items)
         pred = [self.vocab[i] for i in p.argmax(1)] if self.thresholds is None else \
-               join_labels(p>=self.thresholds, self.vocab)  # multi-label: the set at or above the thresholds
+               join_labels(p>=self.thresholds, self.vocab)  # multi-label: the set at or above the thresholds (chosen before scaling)
+        if calibrated:  # scaling keeps the argmax and each label's order: the predictions stay
+            if self.info.get('temperature') is None: raise ValueError("The run has no fitted temperature: predict without calibration")
+            T = self.info['temperature']
+            p = apply_temperature(prob_logits(p), T) if self.thresholds is None else apply_label_temperature(p, T)
+        df = pd.DataFrame(p, columns=[f'p_{v}' for v in self.vocab], index=ok).reindex(items)
         df.insert(0, 'pred', pd.Series(pred, index=ok, dtype=object).reindex(items))
         df.insert(0, 'image', items)
         df['error'] = [bad.get(f, '') for f in items]

@@ -90,6 +90,16 @@ def test_predict_writes_probabilities_and_label_sets(ml_run):
     assert list(out.columns)==['image', 'pred', 'p_Effusion', 'p_Mass', 'p_Nodule', 'error']
     np.testing.assert_allclose(out.filter(like='p_').to_numpy(), ref.filter(like='p_').to_numpy(), atol=1e-5)  # the training session's flip-TTA sigmoids
     assert list(out.pred)==list(ref.pred)
+    # --calibrated: each label's probability scaled by the temperature fitted on validation (model.json), the label sets unchanged
+    T = json.loads((tmp/'run'/'model.json').read_text())['temperature']
+    assert T == json.loads((tmp/'run'/'metrics.json').read_text())['test']['calibration']['temperature'] > 0
+    p = subprocess.run([sys.executable, str(tmp/'predict.py'), '--model', tmp/'run', '--data', tmp/'run'/'preds.csv', '--tta', '--calibrated', '--out', tmp/'c.csv'],
+                       env=ENV, cwd=tmp, capture_output=True, text=True, timeout=600)
+    assert p.returncode==0, p.stderr[-2000:]
+    cal = pd.read_csv(tmp/'c.csv', keep_default_na=False)
+    z = np.log(np.clip(ref.filter(like='p_').to_numpy(), 1e-7, 1-1e-7)) - np.log1p(-np.clip(ref.filter(like='p_').to_numpy(), 1e-7, 1-1e-7))
+    np.testing.assert_allclose(cal.filter(like='p_').to_numpy(), 1/(1 + np.exp(-z/T)), atol=1e-4)
+    assert list(cal.pred)==list(ref.pred)
 
 @pytest.mark.parametrize('args,msg', [
     (['--task', 'generic', '--data', 'ML'], "train_labels has shape (40, 3): multi-hot labels need --task multilabel"),
