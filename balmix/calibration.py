@@ -12,8 +12,9 @@ from .core import save_fig
 from .metrics import bootstrap_idx
 
 # %% auto #0
-__all__ = ['NLL_EPS', 'PROB_TOL', 'ece', 'brier', 'nll', 'rps', 'fit_temperature', 'apply_temperature', 'plot_reliability',
-           'reliability_diagram', 'prob_logits', 'cross_fit_temperature', 'calibrate']
+__all__ = ['NLL_EPS', 'PROB_TOL', 'ece', 'brier', 'nll', 'rps', 'fit_temperature', 'apply_temperature', 'sigmoid_logits',
+           'fit_label_temperature', 'apply_label_temperature', 'plot_reliability', 'reliability_diagram', 'prob_logits',
+           'cross_fit_temperature', 'calibrate']
 
 # %% ../nbs/05a_calibration.ipynb #c005
 NLL_EPS = 1e-15   # probabilities are clipped at this before the log in `nll`
@@ -131,6 +132,32 @@ def apply_temperature(logits, # Logits, (N, K)
     z = _np(logits, 'logits')
     if z.ndim!=2: raise ValueError(f"Expected logits of shape (n_items, n_classes), got shape {z.shape}")
     return softmax(z/T, axis=1)
+
+# %% ../nbs/05a_calibration.ipynb #c024e
+def sigmoid_logits(probs, # Sigmoid probabilities
+                   eps:float=1e-7, # Clip probabilities into [eps, 1-eps] first
+                  ) -> np.ndarray:
+    "The logits whose sigmoids are `probs`"
+    p = np.clip(np.asarray(probs, np.float64), eps, 1-eps)
+    return np.log(p) - np.log1p(-p)
+
+def fit_label_temperature(probs, # Validation label probabilities, (N, K)
+                          Y, # Validation multi-hot labels, (N, K)
+                          bounds=(0.05, 20.), # Lowest and highest temperature searched
+                         ) -> float:
+    "The one temperature T minimising the validation BCE of sigmoid(logit(probs) / T) over every label"
+    z, y = sigmoid_logits(probs), np.asarray(Y, np.float64)
+    bce = lambda s: np.mean(y*np.logaddexp(0, -z/np.exp(s)) + (1-y)*np.logaddexp(0, z/np.exp(s)))
+    lo, hi = bounds
+    if not 0 < lo < hi: raise ValueError(f"Expected bounds (lo, hi) with 0 < lo < hi, got {bounds}")
+    return float(np.exp(minimize_scalar(bce, bounds=(np.log(lo), np.log(hi)), method='bounded', options=dict(xatol=1e-6)).x))
+
+def apply_label_temperature(probs, # Label probabilities, (N, K)
+                            T:float, # Temperature, > 0 (`fit_label_temperature`)
+                           ) -> np.ndarray:
+    "Probabilities sigmoid(logit(probs) / T)"
+    if not T>0: raise ValueError(f"Expected a temperature > 0, got {T}")
+    return 1/(1 + np.exp(-sigmoid_logits(probs)/T))
 
 # %% ../nbs/05a_calibration.ipynb #c027
 def plot_reliability(ax, # A matplotlib `Axes` to draw on

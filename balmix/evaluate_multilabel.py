@@ -7,14 +7,14 @@ from __future__ import annotations
 import warnings
 import numpy as np, pandas as pd
 from fastcore.all import *
-from scipy.optimize import minimize_scalar
 from sklearn.metrics import average_precision_score
 from .core import save_fig
 from .metrics_multilabel import ml_score, choose_thresholds, ml_bootstrap, label_groups
 from .data.core import join_labels
+from .calibration import fit_label_temperature, apply_label_temperature
 
 # %% auto #0
-__all__ = ['sigmoid_logits', 'fit_label_temperature', 'apply_label_temperature', 'ml_calibration', 'ml_evaluate', 'plot_label_ap']
+__all__ = ['ml_calibration', 'ml_evaluate', 'plot_label_ap']
 
 # %% ../nbs/14e_evaluate_multilabel.ipynb #e005
 def _ece(p, y, n_bins=10):
@@ -22,29 +22,6 @@ def _ece(p, y, n_bins=10):
     b = np.minimum((p*n_bins).astype(int), n_bins-1)
     gap = np.abs(np.bincount(b, y, n_bins) - np.bincount(b, p, n_bins))
     return float(gap.sum()/len(p)) if len(p) else float('nan')
-
-def sigmoid_logits(probs, # Sigmoid probabilities
-                   eps:float=1e-7, # Clip probabilities into [eps, 1-eps] first
-                  ) -> np.ndarray:
-    "The logits whose sigmoids are `probs`"
-    p = np.clip(np.asarray(probs, np.float64), eps, 1-eps)
-    return np.log(p) - np.log1p(-p)
-
-def fit_label_temperature(probs, # Validation label probabilities, (N, K)
-                          Y, # Validation multi-hot labels, (N, K)
-                          bounds=(0.05, 20.), # Lowest and highest temperature searched
-                         ) -> float:
-    "The one temperature T minimising the validation BCE of sigmoid(logit(probs) / T) over every label"
-    z, y = sigmoid_logits(probs), np.asarray(Y, np.float64)
-    bce = lambda s: np.mean(y*np.logaddexp(0, -z/np.exp(s)) + (1-y)*np.logaddexp(0, z/np.exp(s)))
-    return float(np.exp(minimize_scalar(bce, bounds=np.log(bounds), method='bounded', options=dict(xatol=1e-6)).x))
-
-def apply_label_temperature(probs, # Label probabilities, (N, K)
-                            T:float, # Temperature, > 0 (`fit_label_temperature`)
-                           ) -> np.ndarray:
-    "Probabilities sigmoid(logit(probs) / T)"
-    if not T>0: raise ValueError(f"Expected a temperature > 0, got {T}")
-    return 1/(1 + np.exp(-sigmoid_logits(probs)/T))
 
 def _brier_ece(p, y, n_bins): return ((p - y)**2).mean(0), np.array([_ece(p[:, k], y[:, k], n_bins) for k in range(p.shape[1])])
 

@@ -16,12 +16,11 @@ from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat, BCEWithLogitsLossFlat
 import fastai.callback.progress  # patches `Learner.no_bar`
 from .core import write_json, as_py
-from .calibration import apply_temperature, prob_logits
+from .calibration import apply_temperature, prob_logits, apply_label_temperature
 from .tta import flip_tta
 from .models import timm_model, load_weights, head_kind
 from .data.images import open_image, image_info, image_files, check_intensity
 from .data.core import join_labels
-from .evaluate_multilabel import apply_label_temperature
 
 # %% auto #0
 __all__ = ['MODEL_INFO', 'save_model_info', 'Predictor', 'load_model', 'image_list']
