@@ -102,5 +102,5 @@ def make_learner(dls, # DataLoaders of a classification task (multi-hot targets 
     learn = Learner(add_norm(dls, arch), model, loss_func=method_loss(spec, counts), opt_func=SGD, lr=lr,
                     metrics=[ml_metric(m) for m in t['metrics']] if ml else get_metrics(t['metrics']),
                     cbs=L(method_callbacks(spec, seed))+save+precision_cbs(precision, channels_last, dls.device)+L(cbs), **kwargs)
-    learn.method = spec
+    learn.method, learn.train_counts = spec, counts  # the training counts the loss was built from, for the reports
     return learn

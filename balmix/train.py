@@ -14,7 +14,6 @@ from .core import write_json, write_csv, save_fig, package_versions
 from .methods import as_spec, spec_name, check_task, task_kind, PAPER
 from .metrics import score, bootstrap
 from .calibration import calibrate, plot_reliability, apply_temperature, prob_logits
-from .sampling import dataset_labels
 from .tta import flip_tta
 from .data import table_dls, table_test_dl, table_vocab, check_intensity, drop_untrained_labels
 from .learner import make_learner
@@ -161,7 +160,7 @@ def train(table, # A balmix table (`balmix.data`): image, label, split or fold
         if any(hasattr(cb, 'posthoc') for cb in learn.cbs): learn.save(learn.save_model.fname, with_opt=False)  # best.pth as scored: with the post-hoc step (tau-norm)
         t_fit, hist = time.time(), _history(learn)
         val = [o.numpy() for o in flip_tta(learn, dls.valid)]
-        counts = dataset_labels(dls.train.dataset, multilabel=True).sum(0) if ml else np.bincount(dataset_labels(dls.train.dataset), minlength=len(vocab))
+        counts = learn.train_counts[:, 1] if ml else learn.train_counts  # multi-label: positives of each label
         pred = partial(_predict, learn, dls, vocab=vocab, task=task, n_boot=n_boot, seed=seed, val=val, counts=counts)
         test, preds = pred(table, part[0])
         if external is not None: ext, ext_preds = pred(external, dict(split='test'))
