@@ -10,7 +10,7 @@ from fastai.data.core import Datasets, TfmdLists
 from fastai.data.transforms import ColReader, Categorize, MultiCategorize, OneHotEncode, EncodedMultiCategorize
 
 # %% auto #0
-__all__ = ['dataset_labels', 'check_multihot', 'label_counts']
+__all__ = ['check_01', 'dataset_labels', 'check_multihot', 'label_counts']
 
 # %% ../nbs/01a_labels.ipynb #l005
 def _col(rd:ColReader, items:pd.DataFrame):
@@ -27,13 +27,16 @@ def _categorize(vals:pd.Series, vocab):
         raise ValueError(f"Label {bad.iloc[0]!r} (row {bad.index[0]}) is not in the vocab {list(vocab)}")
     return idx.to_numpy(dtype=np.int64)
 
-def _check_01(Y, rows):
-    "`Y` as a `uint8` matrix, or a `ValueError` naming the first of `rows` holding something other than 0 or 1"
+def check_01(Y, # Multi-hot labels, (N, K)
+             rows=None, # A name for each row, for the message (default: its index)
+             what:str='multi-hot labels', # What `Y` is, for the message
+            ) -> np.ndarray:
+    "`Y` as a `uint8` matrix, or a `ValueError` naming the first row holding something other than 0 or 1"
     Y = np.asarray(Y)
     ok = (Y==0) | (Y==1)
     if Y.ndim!=2 or not ok.all():
         r = int(np.flatnonzero(~ok.reshape(len(Y), -1).all(1))[0]) if Y.ndim==2 else 0
-        raise ValueError(f"Expected multi-hot labels (a matrix of 0s and 1s), got {Y[r].tolist() if Y.ndim==2 else Y.shape} in row {rows[r]}")
+        raise ValueError(f"Expected {what} (a matrix of 0s and 1s), got {Y[r].tolist() if Y.ndim==2 else Y.shape} in row {r if rows is None else rows[r]}")
     return Y.astype(np.uint8)
 
 def _multi_hot(vals:pd.Series, delim:str, vocab):
@@ -64,11 +67,11 @@ def _read_each(ys, multilabel):
     "Classes (N,) or multi-hot matrix (N, K) of the targets `ys`, one by one"
     if multilabel is None: multilabel = len(ys)>0 and _is_multihot(ys[0])
     if not multilabel: return np.array([_one_label(y, i) for i,y in enumerate(ys)], dtype=np.int64)
-    if isinstance(ys, (torch.Tensor, np.ndarray)): return _check_01(ys, range(len(ys)))
+    if isinstance(ys, (torch.Tensor, np.ndarray)): return check_01(ys)
     rows = [torch.as_tensor(y).reshape(-1) for y in ys]
     bad = [i for i,r in enumerate(rows) if len(r)!=len(rows[0]) or torch.as_tensor(ys[i]).ndim!=1]
     if bad: raise ValueError(f"Expected a multi-hot vector of {len(rows[0])} labels per item, got {ys[bad[0]]!r} for item {bad[0]}")
-    return _check_01(torch.stack(rows).numpy() if rows else np.zeros((0, 0)), range(len(rows)))
+    return check_01(torch.stack(rows).numpy() if rows else np.zeros((0, 0)), range(len(rows)))
 
 # %% ../nbs/01a_labels.ipynb #l007
 def _tl_labels(tl:TfmdLists, multilabel):
@@ -79,7 +82,7 @@ def _tl_labels(tl:TfmdLists, multilabel):
         if multilabel is not False and [type(f) for f in rest]==[MultiCategorize, OneHotEncode] and one and rd.label_delim:
             return _multi_hot(_col(rd, items), rd.label_delim, rest[0].vocab)
         if multilabel is not False and [type(f) for f in rest]==[EncodedMultiCategorize] and not one and rd.label_delim is None:
-            return _check_01(_col(rd, items).to_numpy(), items.index)
+            return check_01(_col(rd, items).to_numpy(), items.index)
         if multilabel is not True and len(rest)==1 and isinstance(rest[0], Categorize) and one and rd.label_delim is None \
            and not isinstance(rest[0], (MultiCategorize, EncodedMultiCategorize)):
             return _categorize(_col(rd, items), rest[0].vocab)
@@ -106,7 +109,7 @@ def check_multihot(labels, # Multi-hot training labels, (N, K)
                    who:str='Class-aware sampling', # What needs every label to have a positive, for the message
                   ) -> np.ndarray:
     "`labels` as a `uint8` matrix, or a `ValueError` naming a row that is not 0/1 or a label with no positive item"
-    Y = _check_01(labels, range(len(labels)))
+    Y = check_01(labels)
     empty = np.flatnonzero(Y.sum(0)==0)
     if len(empty):
         k, name = int(empty[0]), (f" ({vocab[int(empty[0])]!r})" if vocab is not None and len(vocab)==Y.shape[1] else '')
@@ -117,6 +120,6 @@ def check_multihot(labels, # Multi-hot training labels, (N, K)
 def label_counts(labels, # Multi-hot training labels, (N, K)
                 ) -> np.ndarray:
     "Negatives and positives of each label, a (K, 2) array: each label is a two-class problem"
-    Y = _check_01(labels, range(len(labels)))
+    Y = check_01(labels)
     pos = Y.sum(0, dtype=np.int64)
     return np.stack([len(Y)-pos, pos], 1)

@@ -10,6 +10,7 @@ from fastcore.all import *
 from fastai.metrics import AccumMetric, ActivationType
 from sklearn.metrics import precision_recall_curve
 from .metrics import bootstrap_idx
+from .labels import check_01
 
 # %% auto #0
 __all__ = ['ML_METRICS', 'label_groups', 'ml_score', 'choose_thresholds', 'macro_f1_at', 'ml_bootstrap_samples', 'ml_bootstrap',
@@ -52,8 +53,7 @@ def _check_ml(y_true, probs):
     y = y_true.detach().cpu().numpy() if isinstance(y_true, torch.Tensor) else np.asarray(y_true)
     p = (probs.detach().cpu().numpy() if isinstance(probs, torch.Tensor) else np.asarray(probs)).astype(np.float64)
     if p.ndim!=2 or y.shape!=p.shape: raise ValueError(f"Expected y_true and probs of the same shape (n_items, n_labels), got {y.shape} and {p.shape}")
-    bad = np.flatnonzero(~((y==0) | (y==1)).all(1))
-    if len(bad): raise ValueError(f"y_true row {bad[0]} is {y[bad[0]].tolist()}, expected multi-hot labels of 0s and 1s")
+    y = check_01(y, what='y_true, multi-hot labels')
     if not np.isfinite(p).all(): raise ValueError(f"probs row {np.flatnonzero(~np.isfinite(p).all(1))[0]} is not finite")
     return y.astype(np.uint8), p
 

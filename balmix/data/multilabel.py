@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.all import *
 from ..core import as_py, head_str
+from ..labels import check_01
 from .core import (LABEL_DELIM, MEDMNIST_SPLITS, SPLIT_NAMES, make_table, join_labels, check_table, table_vocab, table_multihot, split_or_folds,
                                read_csv_cols, check_unique, npz_split_arrays)
 
@@ -34,8 +35,7 @@ def multihot_table(image, # Image file paths, or indices into the `.npz` array
     "A multi-label table of `image` with multi-hot labels `Y` over the label names `vocab`"
     Y, vocab = np.asarray(Y), _check_names(vocab, where)
     if Y.ndim!=2 or Y.shape[1]!=len(vocab): raise ValueError(f"Expected multi-hot labels of shape (n_items, {len(vocab)}){where}, got {Y.shape}")
-    bad = np.flatnonzero(~((Y==0) | (Y==1)).all(1))
-    if len(bad): raise ValueError(f"Labels of item {as_py(list(image)[bad[0]])}{where} are {Y[bad[0]].tolist()}: expected 0s and 1s")
+    check_01(Y, rows=[as_py(o) for o in image], what=f'multi-hot labels{where}')
     return make_table(image, join_labels(Y, vocab), vocab, multilabel=True, **kwargs)
 
 # %% ../../nbs/08a_data_multilabel.ipynb #a008
