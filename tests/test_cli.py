@@ -237,15 +237,3 @@ def test_compare_quick_interrupted_and_resumed(tmp_path):
     leftovers = [o for o in out.rglob('*') if '.tmp' in o.name]
     assert not leftovers, leftovers
 
-@pytest.mark.slow
-def test_train_distributed_two_cpu_processes(tmp_path):
-    "`balmix_train --distributed` under torchrun: 2 gloo processes, full test set gathered, one writer"
-    env = dict(os.environ, BALMIX_CACHE=str(tmp_path/'cache'), OMP_NUM_THREADS='1')
-    cmd = [str(BIN/'torchrun'), '--standalone', '--nproc_per_node', '2', '--no-python', str(BIN/'balmix_train'),
-           '--distributed', '--epochs', '1', '--size', '32', '--bs', '16',
-           '--n_boot', '20', '--out', str(tmp_path/'o')]
-    p = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
-    assert p.returncode==0, p.stderr[-3000:]
-    m = read_metrics(tmp_path/'o')
-    assert m['test']['n']==200 and len(pd.read_csv(tmp_path/'o'/'preds.csv'))==200
-    assert p.stdout.count('| test | 200 |')==1
