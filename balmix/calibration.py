@@ -6,7 +6,7 @@
 from __future__ import annotations
 import numpy as np, pandas as pd, torch
 from scipy.optimize import minimize_scalar
-from scipy.special import log_softmax, softmax
+from scipy.special import log_softmax, softmax, logit, expit
 from matplotlib.figure import Figure
 from .core import save_fig
 from .metrics import bootstrap_idx
@@ -138,8 +138,7 @@ def sigmoid_logits(probs, # Sigmoid probabilities
                    eps:float=1e-7, # Clip probabilities into [eps, 1-eps] first
                   ) -> np.ndarray:
     "The logits whose sigmoids are `probs`"
-    p = np.clip(np.asarray(probs, np.float64), eps, 1-eps)
-    return np.log(p) - np.log1p(-p)
+    return logit(np.clip(np.asarray(probs, np.float64), eps, 1-eps))
 
 def fit_label_temperature(probs, # Validation label probabilities, (N, K)
                           Y, # Validation multi-hot labels, (N, K)
@@ -157,7 +156,7 @@ def apply_label_temperature(probs, # Label probabilities, (N, K)
                            ) -> np.ndarray:
     "Probabilities sigmoid(logit(probs) / T)"
     if not T>0: raise ValueError(f"Expected a temperature > 0, got {T}")
-    return 1/(1 + np.exp(-sigmoid_logits(probs)/T))
+    return expit(sigmoid_logits(probs)/T)
 
 # %% ../nbs/05a_calibration.ipynb #c027
 def plot_reliability(ax, # A matplotlib `Axes` to draw on

@@ -90,7 +90,7 @@ def write_results(out, # Output folder of a grid, where the tables go
                   grids=None, # Grid folders to merge (`merge_grids`); None: `out`
                  ) -> str:
     "Write `results.md`, `results.csv`, `results.png`, `paired.csv` and the per-class recall from the runs of `grids` (or `out`), with the `[valid]` rows"
-    out, grids, baseline = Path(out), listify(grids) or [out], baseline or baseline_row(task)
+    out, grids, baseline, t = Path(out), listify(grids) or [out], baseline or baseline_row(task), check_task(task)
     runs = merge_grids(grids)
     if not len(runs): raise ValueError(f"No complete run (metrics.json) under {', '.join(map(str, grids))}")
     vr = valid_rows(runs)
@@ -98,7 +98,7 @@ def write_results(out, # Output folder of a grid, where the tables go
     md, paired = [protocol_text(runs) + '\n', status_markdown(grids)], []
     for part in ('test', 'external'):
         if not any(c.startswith(f'{part}:') for c in df.columns): continue
-        num, txt = results_table(df, task, part, metrics=list(dict.fromkeys([*check_task(task)['metrics'], *check_task(task).get('paired', ())])))
+        num, txt = results_table(df, task, part, metrics=list(dict.fromkeys([*t['metrics'], *t.get('paired', ())])))
         how = "min <- median -> max over folds" if df.fold.notna().any() else "bootstrap mean ± std"
         md.append(to_markdown(txt, f'{part} ({how})'))
         cal = [c for c in calibration_columns(task) if f'{part}:{c}' in df]

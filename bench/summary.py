@@ -66,6 +66,7 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--out', default=str(RESULTS/'summary.md'), help='Markdown file to write')
     args = p.parse_args()
-    text = summary() + ('\n' + ml_summary() if ml_summary() else '')
+    ml = ml_summary()
+    text = summary() + ('\n' + ml if ml else '')
     Path(args.out).write_text(text)
     print(text)
